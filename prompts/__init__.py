@@ -1,0 +1,28 @@
+"""Prompt templates, one plain-text file each, loaded by name: `load("answer_user")`.
+
+Templates use `{name}` placeholders (str.format). Editing a file changes the prompt;
+no prompt text lives in Python code.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+from langchain_core.prompts import PromptTemplate
+
+FOLDER = Path(__file__).parent
+
+
+@cache
+def text(name: str) -> str:
+    """The raw text of prompts/NAME.txt, without its trailing newline."""
+    path = FOLDER / f"{name}.txt"
+    if not path.is_file():
+        raise FileNotFoundError(f"No prompt template named {name!r} in {FOLDER}")
+    return path.read_text(encoding="utf-8").rstrip("\n")
+
+
+def load(name: str) -> PromptTemplate:
+    """prompts/NAME.txt as a LangChain PromptTemplate."""
+    return PromptTemplate.from_template(text(name))

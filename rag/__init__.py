@@ -1,0 +1,100 @@
+"""newsrag: cited answers about a corpus of news articles.
+
+    from rag import answer
+    res = answer("When did Putin last visit Belarus before December 2022?")
+    print(res.text)                      # inline [n] markers
+    for c in res.citations: print(c.number, c.title, c.passage)
+
+The module-level functions share one `Rag` built from the environment (`Settings`) and
+index the built-in articles on first use. Build your own `Rag(settings, ...)` to choose
+backends explicitly.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from rag.condense import History
+from rag.errors import (
+    GeneratorError,
+    GeneratorUnavailable,
+    IndexMismatchError,
+    IngestError,
+    ModelServerError,
+    QuestionError,
+    RagError,
+    StoreError,
+)
+from rag.pipeline import AnswerStream, Rag
+from rag.settings import Settings
+from rag.types import REFUSAL, Answer, ArticleInfo, Citation, Filters, IndexReport, Passage
+
+__all__ = [
+    "REFUSAL",
+    "Answer",
+    "AnswerStream",
+    "ArticleInfo",
+    "Citation",
+    "Filters",
+    "GeneratorError",
+    "GeneratorUnavailable",
+    "IndexMismatchError",
+    "IndexReport",
+    "IngestError",
+    "ModelServerError",
+    "Passage",
+    "QuestionError",
+    "Rag",
+    "RagError",
+    "Settings",
+    "StoreError",
+    "answer",
+    "answer_stream",
+    "articles",
+    "default",
+    "index",
+    "remove",
+]
+
+_default: Rag | None = None
+_lock = threading.Lock()
+
+
+def default() -> Rag:
+    """The shared `Rag`, created from the environment on first use with the built-in corpus."""
+    global _default
+    with _lock:
+        if _default is None:
+            rag = Rag(Settings())
+            rag.ensure_default_corpus()
+            _default = rag
+        return _default
+
+
+def answer(question: str, history: History = (), **options: Any) -> Answer:
+    """Answer `question` from the indexed articles, citing each claim. `history` is a list of
+    (question, answer) pairs of earlier turns. Options: k, filters (Filters), generator."""
+    return default().answer(question, history, **options)
+
+
+def answer_stream(question: str, history: History = (), **options: Any) -> AnswerStream:
+    """Like `answer`, but iterate the result for text pieces; then read `.answer`."""
+    return default().stream(question, history, **options)
+
+
+def index(paths: Iterable[str | Path], **options: Any) -> IndexReport:
+    """Add or update the articles in these files and folders; returns the chunk counts."""
+    return default().index(paths, **options)
+
+
+def remove(article_ids: Iterable[str]) -> IndexReport:
+    """Take articles out of the index by id (`articles()` lists the ids)."""
+    return default().remove(list(article_ids))
+
+
+def articles() -> list[ArticleInfo]:
+    """The indexed articles, with title, outlet, date and chunk count."""
+    return default().articles()

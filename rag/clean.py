@@ -1,0 +1,171 @@
+"""Turn scraped article text into an `Article`: title, outlet, date, and the body spans.
+
+Cleaning never rewrites text. It decides which lines are article body and records their
+spans, so every chunk cut from the body is an exact slice of the source and a citation can
+point at the very characters it quotes. Dropped: site boilerplate (subscribe banners,
+share buttons, footers, related-article lists), photo captions repeated two or three times,
+credit lines, bylines and lone headlines of other stories.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from datetime import datetime
+from urllib.parse import urlparse
+
+from rag.load import RawArticle
+from rag.types import Article
+
+Line = tuple[int, int, str]  # start, end, stripped text
+
+# A line matching one of these ends the article: everything after it is site furniture.
+FOOTER_START = re.compile(
+    r"^(share this article|related articles?|related stories|related posts|back to top|"
+    r"more stories like this|read more\b|you may also like|recommended for you|"
+    r"sign up for our newsletter|most popular|trending now)",
+    re.I,
+)
+# Lines dropped wherever they appear.
+BOILERPLATE = re.compile(
+    r"^(subscribe( now)?\b|support independent journalism|advertisement$|skip to (main )?content|"
+    r"image:|file photo\.?$|\(?(photo )?credit:|photo:|getty images$|click here to|"
+    r"sign in$|log in$|follow us\b|share on\b|copy link$|listen to (this )?article)",
+    re.I,
+)
+BYLINE = re.compile(r"^(by\s+[A-Z][\w.'-]+(\s+[A-Z][\w.'-]+){0,3}\s*$)", re.I)
+SENTENCE_END = re.compile(r"[.!?:;…][\"”’')\]]*$")
+
+MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
+DATE_PATTERNS = (
+    (re.compile(rf"\b(\d{{1,2}}) ({MONTHS}) (\d{{4}})\b"), "%d %B %Y"),
+    (re.compile(rf"\b({MONTHS}) (\d{{1,2}}),? (\d{{4}})\b"), "%B %d %Y"),
+    (re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b"), "%Y %m %d"),
+)
+# Footer signatures that name the outlet, and bare site names some scrapers leave at the end.
+OUTLET_PATTERNS = (
+    re.compile(r"^([A-Z][\w .&'-]{1,40}?) publishes articles"),
+    re.compile(r"^([A-Z][\w.&'-]{1,30}): (update|the latest|latest news)", re.I),
+    re.compile(r"available on (?:www\.)?([a-z0-9-]+)\.(?:com|co\.uk|org|net)\b", re.I),
+    re.compile(r"^©\s*(?:\d{4}\s+)?([A-Z][\w .&'-]{1,40})$"),
+)
+KNOWN_OUTLETS = {
+    "washingtonpost": "The Washington Post", "nytimes": "The New York Times",
+    "bloomberg": "Bloomberg", "reuters": "Reuters", "cnn": "CNN", "bbc": "BBC",
+    "theguardian": "The Guardian", "apnews": "AP News", "usatoday": "USA Today",
+    "jpost": "The Jerusalem Post", "aljazeera": "Al Jazeera", "foxnews": "Fox News",
+}
+
+
+def clean(raw: RawArticle) -> Article:
+    """The cleaned `Article` for `raw`; its body is empty only if nothing looks like prose."""
+    lines = list(_lines(raw.text))
+    title_idx = _title_index(lines)
+    title = raw.meta.get("title") or (lines[title_idx][2] if lines else "")
+    body = _body(lines, title_idx)
+    return Article(
+        id=raw.id,
+        text=raw.text,
+        title=title[:300],
+        outlet=raw.meta.get("outlet") or _outlet(lines, raw.meta.get("url", "")),
+        published=_iso_date(raw.meta.get("published", "")) or _published(_datelines(lines, title_idx)),
+        url=raw.meta.get("url", ""),
+        source=raw.source,
+        body=tuple((s, e) for s, e, _ in body),
+    )
+
+
+def _lines(text: str) -> Iterator[Line]:
+    """Non-empty lines with the span of their stripped content."""
+    for match in re.finditer(r"[^\n]+", text):
+        stripped = match.group().strip()
+        if stripped:
+            start = match.start() + (len(match.group()) - len(match.group().lstrip()))
+            yield start, start + len(stripped), stripped
+
+
+def _title_index(lines: list[Line]) -> int:
+    """Index of the title line: the first line, unless it is a breadcrumb ("Home News X")
+    repeated by the next line, or a one- or two-word section label before a longer line."""
+    if len(lines) < 2:
+        return 0
+    first, second = lines[0][2], lines[1][2]
+    if first.endswith(second) and first != second:
+        return 1
+    if len(first.split()) <= 2 and len(second.split()) > 3 and not SENTENCE_END.search(first):
+        return 1
+    return 0
+
+
+def _body(lines: list[Line], title_idx: int) -> list[Line]:
+    kept: list[Line] = []
+    seen: list[str] = [_norm(lines[title_idx][2])] if lines else []
+    for line in lines[title_idx + 1 :]:
+        if FOOTER_START.match(line[2]):
+            break
+        norm = _norm(line[2])
+        if _is_prose(line[2]) and not _repeats(norm, seen[-4:]):
+            kept.append(line)
+        seen.append(norm)
+    return kept
+
+
+def _is_prose(text: str) -> bool:
+    """Body prose, as opposed to furniture: banners, bylines, dates, counters, and the short
+    unpunctuated lines scrapers leave behind (links to other stories, section labels)."""
+    if BOILERPLATE.match(text) or BYLINE.match(text) or not re.search(r"[A-Za-z]{2}", text):
+        return False
+    if any(pattern.search(text) for pattern in OUTLET_PATTERNS[:2]):
+        return False  # the site's own footer ("EU Reporter publishes articles ...")
+    if _published([(0, 0, text)]) and len(text.split()) <= 8:
+        return False  # a dateline such as "16 December 2022 - 13:59 By Benjamin Harvey"
+    return bool(SENTENCE_END.search(text)) or len(text.split()) > 14
+
+
+def _datelines(lines: list[Line], title_idx: int) -> list[Line]:
+    """Short lines right under the title: where a publication date is stated, if anywhere.
+    (Captions further down carry dates of old photos, not of the article.)"""
+    return [line for line in lines[title_idx + 1 : title_idx + 5] if len(line[2].split()) <= 12]
+
+
+def _repeats(norm: str, recent: list[str]) -> bool:
+    """A caption repeated in the lines just before (exactly, or minus its credit)."""
+    return any(norm == prev or (len(norm) > 30 and norm in prev) for prev in recent)
+
+
+def _norm(text: str) -> str:
+    return " ".join(re.sub(r"[^\w\s]", " ", text.lower()).split())
+
+
+def _published(lines: list[Line]) -> str:
+    for _, _, text in lines:
+        for pattern, fmt in DATE_PATTERNS:
+            if match := pattern.search(text):
+                try:
+                    return datetime.strptime(" ".join(match.groups()), fmt).date().isoformat()
+                except ValueError:
+                    continue
+    return ""
+
+
+def _iso_date(value: str) -> str:
+    """An ISO date from whatever the source gave (ISO timestamp or a written date)."""
+    value = value.strip()
+    if re.match(r"^\d{4}-\d{2}-\d{2}", value):
+        return value[:10]
+    return _published([(0, 0, value)]) if value else ""
+
+
+def _outlet(lines: list[Line], url: str) -> str:
+    if url and (host := urlparse(url).hostname):
+        return _outlet_name(host.removeprefix("www.").split(".")[0])
+    for _, _, text in reversed(lines[-40:]):
+        for pattern in OUTLET_PATTERNS:
+            if match := pattern.search(text):
+                return _outlet_name(match.group(1).strip())
+    last = lines[-1][2] if lines else ""
+    return KNOWN_OUTLETS.get(last.lower(), "") if re.fullmatch(r"[a-z]+", last) else ""
+
+
+def _outlet_name(name: str) -> str:
+    return KNOWN_OUTLETS.get(name.lower().replace(" ", ""), name)

@@ -1,0 +1,189 @@
+"""`rag`: the command line, a thin shell over the Python API.
+
+Every command calls public functions of `rag` and turns a RagError into one line on stderr
+(exit status 1) that says what to do next.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import textwrap
+from collections.abc import Callable, Sequence
+from datetime import date
+from pathlib import Path
+
+from rag.errors import RagError
+from rag.types import Answer, Filters, IndexReport
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not hasattr(args, "run"):
+        parser.print_help()
+        return 0
+    try:
+        return int(args.run(args) or 0)
+    except RagError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="rag", description="Cited answers about a corpus of news articles.")
+    commands = parser.add_subparsers(title="commands", metavar="COMMAND")
+    _index_parser(commands)
+    _ask_parser(commands)
+    _list_parser(commands)
+    _ui_parser(commands)
+    _eval_parser(commands)
+    _bench_parser(commands)
+    return parser
+
+
+def _command(commands: argparse._SubParsersAction, name: str, run: Callable[[argparse.Namespace], int | None],
+             help_text: str) -> argparse.ArgumentParser:
+    sub = commands.add_parser(name, help=help_text, description=help_text)
+    sub.set_defaults(run=run)
+    return sub
+
+
+# -- index --------------------------------------------------------------------------------------
+
+def _index_parser(commands: argparse._SubParsersAction) -> None:
+    sub = _command(commands, "index", _index, "Add or update articles from files and folders "
+                   "(.txt, .md, .html, .jsonl, .jsonl.gz), or remove articles by id.")
+    sub.add_argument("paths", nargs="*", metavar="PATH", help="files or folders to index")
+    sub.add_argument("--remove", nargs="+", metavar="ARTICLE_ID", help="take these articles out of the index")
+    sub.add_argument("--rebuild", action="store_true", help="drop the index and build it again from PATHs")
+
+
+def _index(args: argparse.Namespace) -> int:
+    import rag
+
+    if args.remove:
+        _print_report(rag.remove(args.remove))
+        return 0
+    if not args.paths:
+        raise RagError("Give at least one file or folder to index (or --remove ARTICLE_ID).")
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
+                  transient=True, disable=not sys.stderr.isatty()) as bar:
+        task = bar.add_task("indexing", total=None)
+        report = rag.default().index(
+            args.paths, rebuild=args.rebuild,
+            progress=lambda n, aid: bar.update(task, description=f"indexing {n} articles: {aid}"),
+        )
+    _print_report(report)
+    return 1 if report.errors and not report.articles else 0
+
+
+def _print_report(report: IndexReport) -> None:
+    print(f"{report.articles} articles: {report.added} chunks added, {report.updated} updated, "
+          f"{report.unchanged} unchanged, {report.removed} removed")
+    for error in report.errors:
+        print(f"skipped: {error}", file=sys.stderr)
+
+
+# -- ask ----------------------------------------------------------------------------------------
+
+def _ask_parser(commands: argparse._SubParsersAction) -> None:
+    sub = _command(commands, "ask", _ask, "Answer a question from the indexed articles, with sources.")
+    sub.add_argument("question", help="the question, in quotes")
+    sub.add_argument("-k", type=int, default=None, help="number of passages to retrieve")
+    sub.add_argument("--generator", choices=["extractive", "llamacpp", "openai"], help="override RAG_GENERATOR")
+    sub.add_argument("--article", action="append", default=[], help="only this article id (repeatable)")
+    sub.add_argument("--outlet", default="", help="only articles from this outlet")
+    sub.add_argument("--since", type=date.fromisoformat, help="only articles published on or after YYYY-MM-DD")
+    sub.add_argument("--until", type=date.fromisoformat, help="only articles published on or before YYYY-MM-DD")
+
+
+def _ask(args: argparse.Namespace) -> int:
+    import rag
+
+    filters = Filters(tuple(args.article), args.outlet, args.since, args.until)
+    stream = rag.answer_stream(args.question, k=args.k, filters=filters, generator=args.generator)
+    live = sys.stdout.isatty() and stream.generator_name != "extractive"
+    for piece in stream:
+        if live:
+            print(piece, end="", flush=True)
+    if live:
+        print("\r\033[J", end="")  # the verified text replaces the raw stream
+    print(format_answer(stream.answer))
+    return 0
+
+
+def format_answer(answer: Answer, width: int = 100) -> str:
+    lines = [textwrap.fill(answer.text, width)]
+    if answer.citations:
+        lines += ["", "Sources:"]
+    for c in answer.citations:
+        mark = "" if c.verified else "  (UNVERIFIED: the passage does not clearly support this)"
+        meta = ", ".join(x for x in (c.outlet, c.published) if x)
+        lines.append(f"[{c.number}] {c.title}" + (f" ({meta})" if meta else "") + f"  {c.article_id}:{c.start}-{c.end}{mark}")
+        lines.append(textwrap.indent(textwrap.fill(f"“{c.quote}”", width - 4), "    "))
+    return "\n".join(lines)
+
+
+# -- list / ui / eval / bench -------------------------------------------------------------------
+
+def _list_parser(commands: argparse._SubParsersAction) -> None:
+    _command(commands, "list", _list, "List the indexed articles.")
+
+
+def _list(args: argparse.Namespace) -> int:
+    import rag
+
+    for a in rag.articles():
+        print(f"{a.id}\t{a.published or '-'}\t{a.outlet or '-'}\t{a.chunks} chunks\t{a.title}")
+    return 0
+
+
+def _ui_parser(commands: argparse._SubParsersAction) -> None:
+    sub = _command(commands, "ui", _ui, "Start the chat UI in the browser (127.0.0.1 unless --host).")
+    sub.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    sub.add_argument("--port", type=int, default=7860, help="port (default 7860)")
+
+
+def _ui(args: argparse.Namespace) -> int:
+    from ui.app import launch
+
+    launch(host=args.host, port=args.port)
+    return 0
+
+
+def _eval_parser(commands: argparse._SubParsersAction) -> None:
+    sub = _command(commands, "eval", _eval, "Score retrieval, answers and citations on a JSONL question set.")
+    sub.add_argument("file", type=Path, help="questions (the format of eval/dev.jsonl)")
+    sub.add_argument("--generator", choices=["extractive", "llamacpp", "openai"], help="override RAG_GENERATOR")
+    sub.add_argument("--json", type=Path, help="also write the full results as JSON here")
+    sub.add_argument("--limit", type=int, help="only the first N questions")
+
+
+def _eval(args: argparse.Namespace) -> int:
+    from rag.evaluate import main as run_eval
+
+    return run_eval(args)
+
+
+def _bench_parser(commands: argparse._SubParsersAction) -> None:
+    sub = _command(commands, "bench", _bench, "Benchmark indexing, retrieval and answers on RealTimeQA.")
+    sub.add_argument("path", type=Path, help="folder with articles.jsonl.gz and questions.jsonl")
+    sub.add_argument("--limit", type=int, help="only the first N articles' worth (quick runs)")
+    sub.add_argument("--out", type=Path, default=Path("bench-results"), help="folder for JSON and markdown results")
+    sub.add_argument("--generators", default="extractive", help="comma-separated generators to score on the questions")
+
+
+def _bench(args: argparse.Namespace) -> int:
+    from rag.bench import main as run_bench
+
+    return run_bench(args)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

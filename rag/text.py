@@ -1,0 +1,77 @@
+"""Words, numbers and sentences: the one tokenizer shared by keyword search, the extractive
+generator and citation verification, so all three agree on what "the same word" means."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from functools import lru_cache
+
+import Stemmer
+
+STOPWORDS = frozenset(
+    """a about above after again against all am an and any are aren't as at be because been
+    before being below between both but by can can't cannot could couldn't did didn't do does
+    doesn't doing don't down during each few for from further had hadn't has hasn't have haven't
+    having he he'd he'll he's her here here's hers herself him himself his how how's i i'd i'll
+    i'm i've if in into is isn't it it's its itself let's me more most mustn't my myself no nor
+    not of off on once only or other ought our ours ourselves out over own same shan't she she'd
+    she'll she's should shouldn't so some such than that that's the their theirs them themselves
+    then there there's these they they'd they'll they're they've this those through to too under
+    until up very was wasn't we we'd we'll we're we've were weren't what what's when when's where
+    where's which while who who's whom why why's with won't would wouldn't you you'd you'll
+    you're you've your yours yourself yourselves also according said says say tell told""".split()
+)
+
+WORD = re.compile(r"[A-Za-z0-9]+(?:['’][A-Za-z]+)?|\$?\d[\d,.]*%?")
+NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+
+# A sentence ends at . ! ? (plus closing quotes) followed by space and an opening capital,
+# quote or digit, but not after an initial ("Vladimir V. Putin") or a common abbreviation.
+_SENTENCE_END = re.compile(r"(?<=[.!?])[\"”’')\]]*\s+(?=[\"“‘'(\[]?[A-Z0-9])|\n+")
+_ABBREVIATION = re.compile(
+    r"(?:\b(?:Mr|Mrs|Ms|Dr|St|Gen|Sen|Rep|Gov|Lt|Col|Jr|Sr|Prof|No|Inc|Co|Corp|Ltd|vs|U\.S|U\.N|"
+    r"U\.K|E\.U|Jan|Feb|Mar|Apr|Aug|Sept?|Oct|Nov|Dec)|\b[A-Z])\.$"
+)
+
+
+@lru_cache(maxsize=1)
+def _stemmer() -> Stemmer.Stemmer:
+    return Stemmer.Stemmer("english")
+
+
+def words(text: str) -> list[str]:
+    """Lower-cased words and numbers, possessives folded ("Putin's" -> "putin")."""
+    return [re.sub(r"['’]s$", "", w.lower()) for w in WORD.findall(text)]
+
+
+def terms(text: str) -> list[str]:
+    """Stemmed content words: the unit of keyword search and of support checks."""
+    content = [w for w in words(text) if w not in STOPWORDS and w.strip("$%,.")]
+    return _stemmer().stemWords([w.rstrip(".,") for w in content])
+
+
+def numbers(text: str) -> set[str]:
+    """Numbers as written, without separators: "$43 billion" -> {"43"}, "200,000" -> {"200000"}."""
+    return {n.replace(",", "") for n in NUMBER.findall(text)}
+
+
+def sentences(text: str, offset: int = 0) -> Iterator[tuple[int, int, str]]:
+    """(start, end, sentence) for each sentence of `text`, spans shifted by `offset`."""
+    start = 0
+    for match in _SENTENCE_END.finditer(text):
+        candidate = text[start : match.start()].rstrip()
+        if match.group().strip("\n") and _ABBREVIATION.search(candidate):
+            continue
+        yield from _span(text, start, match.start(), offset)
+        start = match.end()
+    yield from _span(text, start, len(text), offset)
+
+
+def _span(text: str, start: int, end: int, offset: int) -> Iterator[tuple[int, int, str]]:
+    piece = text[start:end]
+    stripped = piece.strip()
+    if stripped:
+        lead = len(piece) - len(piece.lstrip())
+        begin = start + lead
+        yield offset + begin, offset + begin + len(stripped), stripped

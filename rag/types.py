@@ -1,0 +1,130 @@
+"""The values that flow along the data path, from article to cited answer."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+REFUSAL = "The articles don't say."
+
+
+@dataclass(frozen=True)
+class Article:
+    """One cleaned article. `text` is the article's full source text; `body` lists the
+    (start, end) spans of `text` that survive cleaning, so every chunk is an exact slice."""
+
+    id: str
+    text: str
+    title: str = ""
+    outlet: str = ""
+    published: str = ""  # ISO date (YYYY-MM-DD) or "" when unknown
+    url: str = ""
+    source: str = ""  # where it was read from (path, or path#line for JSONL)
+    body: tuple[tuple[int, int], ...] = ()
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A passage of an article: `text == article.text[start:end]`."""
+
+    id: str
+    article_id: str
+    text: str
+    start: int
+    end: int
+    title: str = ""
+    outlet: str = ""
+    published: str = ""
+    url: str = ""
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A retrieved chunk with its fused retrieval score (higher is better)."""
+
+    chunk: Chunk
+    score: float
+
+
+@dataclass(frozen=True)
+class Citation:
+    """One `[number]` marker in an answer and the passage it points at.
+
+    `start`/`end` locate the passage in the article's source text; `quote_start`/`quote_end`
+    locate the sentence inside it that supports the claim. `verified` is False when the
+    support check could not confirm the claim: show such citations as unverified."""
+
+    number: int
+    article_id: str
+    title: str
+    outlet: str
+    published: str
+    url: str
+    passage: str
+    start: int
+    end: int
+    quote: str
+    quote_start: int
+    quote_end: int
+    verified: bool
+    support: float
+
+
+@dataclass
+class Answer:
+    """What `answer()` returns. `citations` is in marker order and empty on a refusal."""
+
+    text: str
+    citations: list[Citation]
+    passages: list[Passage] = field(default_factory=list)
+    query: str = ""  # the standalone query actually searched (after condensation)
+    refused: bool = False
+    generator: str = ""
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class IndexReport:
+    """What `index()` did, in chunks (and articles for the removed count)."""
+
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    removed: int = 0
+    articles: int = 0
+    errors: tuple[str, ...] = ()
+
+    def __add__(self, other: IndexReport) -> IndexReport:
+        return IndexReport(
+            self.added + other.added,
+            self.updated + other.updated,
+            self.unchanged + other.unchanged,
+            self.removed + other.removed,
+            self.articles + other.articles,
+            self.errors + other.errors,
+        )
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Optional restrictions on retrieval. Dates are inclusive; articles without a known
+    date are excluded as soon as a date bound is given."""
+
+    article_ids: tuple[str, ...] = ()
+    outlet: str = ""
+    date_from: date | None = None
+    date_to: date | None = None
+
+    def is_empty(self) -> bool:
+        return not (self.article_ids or self.outlet or self.date_from or self.date_to)
+
+
+@dataclass(frozen=True)
+class ArticleInfo:
+    """An indexed article as listed for the corpus panel and `rag list`."""
+
+    id: str
+    title: str
+    outlet: str
+    published: str
+    chunks: int

@@ -1,0 +1,137 @@
+"""Citations are verified, not trusted.
+
+Each answer sentence's `[n]` is checked against passage n: the sentence's content words must
+mostly appear in the passage and every number in it must appear there too. A citation that
+fails is re-pointed to a passage that does support the sentence if there is one, otherwise
+kept but marked `[n?]` with `verified=False`. An uncited sentence that a passage supports
+gets that citation. An answer with no supported sentence at all becomes a refusal: an
+unsupported answer is the worst thing this product can show.
+
+Markers are renumbered 1, 2, ... in order of first appearance; `Answer.citations` follows
+that order.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from rag.text import numbers, sentences, terms
+from rag.types import REFUSAL, Citation, Passage
+
+SUPPORT_THRESHOLD = 0.7  # share of a claim's content words the passage must contain
+MARKER = re.compile(r"\s*\[(\d+(?:\s*,\s*\d+)*)\??\]")
+REFUSAL_PATTERNS = re.compile(
+    r"articles? (do not|don't|does not|doesn't) (say|mention|state|contain|answer)|"
+    r"(passages?|context) (do not|don't|does not|doesn't) (say|mention|state|contain|answer|provide)|"
+    r"(not|no) (enough )?information", re.I,
+)
+
+
+@dataclass(frozen=True)
+class Support:
+    score: float  # share of claim terms found in the passage, 0 if a number is missing
+    quote_start: int  # absolute span of the best-matching sentence of the passage
+    quote_end: int
+
+
+def support(claim: str, passage: Passage) -> Support:
+    """How well `passage` supports `claim`, and which of its sentences supports it best."""
+    chunk = passage.chunk
+    claim_terms = set(terms(claim))
+    sents = list(sentences(chunk.text, chunk.start)) or [(chunk.start, chunk.end, chunk.text)]
+    best = max(sents, key=lambda s: len(claim_terms & set(terms(s[2]))))
+    if not claim_terms or not numbers(claim) <= numbers(chunk.title + " " + chunk.text):
+        return Support(0.0, best[0], best[1])
+    found = claim_terms & set(terms(chunk.title + " " + chunk.text))
+    return Support(len(found) / len(claim_terms), best[0], best[1])
+
+
+def is_refusal(text: str) -> bool:
+    return bool(REFUSAL_PATTERNS.search(text)) and len(text) < 300
+
+
+def verify(text: str, passages: list[Passage]) -> tuple[str, list[Citation]]:
+    """The answer text with checked, renumbered markers, and its citations in marker order.
+    Returns (REFUSAL, []) for a refusal or an answer no passage supports."""
+    if is_refusal(text) or not text.strip():
+        return REFUSAL, []
+    numbering: dict[tuple[int, bool], int] = {}
+    citations: list[Citation] = []
+    out: list[str] = []
+    for _, _, sentence in sentences(text):
+        claim = MARKER.sub("", sentence).strip()
+        cited = [int(n) for group in MARKER.findall(sentence) for n in group.split(",")]
+        checked = _check(claim, cited, passages)
+        marks = "".join(_mark(p, ok, s, numbering, citations, passages) for p, ok, s in checked)
+        out.append(_attach(claim, marks))
+    if not any(c.verified for c in citations):
+        return REFUSAL, []
+    return " ".join(out), citations
+
+
+def _check(claim: str, cited: list[int], passages: list[Passage]) -> list[tuple[int, bool, Support]]:
+    """(passage index, verified, support) for each citation the sentence should carry."""
+    if not claim or not terms(claim):
+        return []
+    results: list[tuple[int, bool, Support]] = []
+    for n in dict.fromkeys(cited):
+        if 1 <= n <= len(passages):
+            s = support(claim, passages[n - 1])
+            results.append((n - 1, s.score >= SUPPORT_THRESHOLD, s))
+    if not any(ok for _, ok, _ in results):
+        best = _best(claim, passages)
+        if best is not None:
+            return [best]  # re-point (or add) the citation to the passage that supports it
+    return results
+
+
+def _best(claim: str, passages: list[Passage]) -> tuple[int, bool, Support] | None:
+    scored = [(i, support(claim, p)) for i, p in enumerate(passages)]
+    scored = [(i, s) for i, s in scored if s.score >= SUPPORT_THRESHOLD]
+    if not scored:
+        return None
+    i, s = max(scored, key=lambda pair: pair[1].score)
+    return i, True, s
+
+
+def _mark(
+    index: int, ok: bool, s: Support, numbering: dict[tuple[int, bool], int],
+    citations: list[Citation], passages: list[Passage],
+) -> str:
+    key = (index, ok)
+    if key not in numbering:
+        numbering[key] = len(numbering) + 1
+        citations.append(_citation(numbering[key], passages[index], ok, s))
+    return f"[{numbering[key]}]" if ok else f"[{numbering[key]}?]"
+
+
+def _attach(claim: str, marks: str) -> str:
+    """Put markers before the sentence's final punctuation: "... in 2019 [1]."."""
+    if not marks:
+        return claim
+    match = re.search(r"[.!?]+[\"”’')\]]*$", claim)
+    if match:
+        return f"{claim[: match.start()].rstrip()} {marks}{claim[match.start():]}"
+    return f"{claim} {marks}"
+
+
+def _citation(number: int, passage: Passage, ok: bool, s: Support) -> Citation:
+    chunk = passage.chunk
+    quote = chunk.text[s.quote_start - chunk.start : s.quote_end - chunk.start]
+    return Citation(
+        number=number,
+        article_id=chunk.article_id,
+        title=chunk.title,
+        outlet=chunk.outlet,
+        published=chunk.published,
+        url=chunk.url,
+        passage=chunk.text,
+        start=chunk.start,
+        end=chunk.end,
+        quote=quote,
+        quote_start=s.quote_start,
+        quote_end=s.quote_end,
+        verified=ok,
+        support=round(s.score, 3),
+    )
