@@ -60,15 +60,17 @@ KNOWN_OUTLETS = {
 def clean(raw: RawArticle) -> Article:
     """The cleaned `Article` for `raw`; its body is empty only if nothing looks like prose."""
     lines = list(_lines(raw.text))
-    title_idx = _title_index(lines)
-    title = raw.meta.get("title") or (lines[title_idx][2] if lines else "")
+    given = raw.meta.get("title", "")
+    # With a title from the source's metadata, the text starts with the body unless it repeats it.
+    title_idx = _title_index(lines) if not given or (lines and lines[0][2] == given) else -1
+    title = given or (lines[title_idx][2] if lines else "")
     body = _body(lines, title_idx)
     return Article(
         id=raw.id,
         text=raw.text,
         title=title[:300],
         outlet=raw.meta.get("outlet") or _outlet(lines, raw.meta.get("url", "")),
-        published=_iso_date(raw.meta.get("published", "")) or _published(_datelines(lines, title_idx)),
+        published=_iso_date(raw.meta.get("published", "")) or _published(_datelines(lines, max(title_idx, 0))),
         url=raw.meta.get("url", ""),
         source=raw.source,
         body=tuple((s, e) for s, e, _ in body),
@@ -99,13 +101,16 @@ def _title_index(lines: list[Line]) -> int:
 
 def _body(lines: list[Line], title_idx: int) -> list[Line]:
     kept: list[Line] = []
-    seen: list[str] = [_norm(lines[title_idx][2])] if lines else []
+    seen: list[str] = [_norm(lines[title_idx][2])] if lines and title_idx >= 0 else []
     for line in lines[title_idx + 1 :]:
         if FOOTER_START.match(line[2]):
             break
         norm = _norm(line[2])
-        if _is_prose(line[2]) and not _repeats(norm, seen[-4:]):
-            kept.append(line)
+        if _is_prose(line[2]):
+            if not _repeats(norm, seen[-4:]):
+                kept.append(line)
+            elif kept and norm != _norm(kept[-1][2]) and norm in _norm(kept[-1][2]):
+                kept[-1] = line  # a repeated caption: keep the copy without the photo credit
         seen.append(norm)
     return kept
 

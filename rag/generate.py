@@ -22,7 +22,7 @@ import numpy as np
 
 import prompts
 from rag.errors import GeneratorError, GeneratorUnavailable, ModelServerError
-from rag.text import sentences, terms
+from rag.text import STOPWORDS, sentences, terms, words
 from rag.types import REFUSAL, Passage
 
 
@@ -69,27 +69,44 @@ QUANTITY = re.compile(r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|h
                       r"million|billion|dozen|percent|half|twice)\b", re.I)
 
 
+WH = re.compile(r"\b(what|which|who|whom|whose|when|where|why|how)\b", re.I)
+CALENDAR = re.compile(r"^(Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|January|February|March|"
+                      r"April|May|June|July|August|September|October|November|December)", re.I)
+
+
 def expected_type(question: str) -> str:
-    """What kind of answer the question asks for: "date", "quantity", "name" or "any"."""
+    """What kind of answer the question asks for ("date", "quantity", "name" or "any"),
+    judged by its first question word: "How did Putin describe X when asked" asks for a
+    description, not a date."""
     q = question.lower()
-    if re.search(r"\b(when|since when|what (year|date|day|month|time))\b", q):
+    first = WH.search(q)
+    if not first:
+        return "any"
+    rest = q[first.start():]
+    if re.match(r"when\b|what (year|date|day|month|time)\b", rest) or re.search(r"\bsince when\b", q):
         return "date"
-    if re.search(r"\bhow (many|much|long|old|far)\b|\bwhat (percentage|number|amount)\b", q):
+    if re.match(r"how (many|much|long|old|far)\b|what (percentage|number|amount)\b", rest):
         return "quantity"
-    if re.match(r"\s*(who|whom|whose)\b", q):
+    if re.match(r"(who|whom|whose)\b", rest):
         return "name"
     return "any"
 
 
 def has_type(sentence: str, kind: str, question: str) -> bool:
-    if kind == "date":
-        return bool(DATE_WORDS.search(sentence))
+    if kind == "date":  # "until Belarus is free" answers "when will the war be over" too
+        return bool(DATE_WORDS.search(sentence) or re.search(r"\b(until|after|before|once)\b", sentence, re.I))
     if kind == "quantity":
         return bool(QUANTITY.search(sentence))
     if kind == "name":
-        asked = set(question.lower().split())
-        return any(w[0].isupper() and w.lower().strip(".,\"'") not in asked for w in sentence.split()[1:])
+        asked = set(words(question))
+        # A capitalised word the question does not contain, other than a sentence-initial
+        # function word ("They ...") or a weekday or month.
+        return any(t[0].isupper() and not CALENDAR.match(t) and not set(words(t)) <= asked | STOPWORDS
+                   for t in re.findall(r"[\w’'-]+", sentence))
     return True
+
+
+SEMANTIC_POOL = 12  # sentences re-scored by embedding similarity
 
 
 @dataclass
@@ -110,7 +127,7 @@ class ExtractiveGenerator:
     name = "extractive"
 
     def __init__(self, idf: Callable[[str], float], embed: Callable[[list[str]], np.ndarray],
-                 threshold: float = 0.5, max_sentences: int = 2) -> None:
+                 threshold: float = 0.35, max_sentences: int = 2) -> None:
         self.idf, self.embed = idf, embed
         self.threshold, self.max_sentences = threshold, max_sentences
 
@@ -130,7 +147,7 @@ class ExtractiveGenerator:
             return []
         best = good[0]
         # A second sentence only when it is nearly as good: more text is not a better answer.
-        extra = [c for c in good[1:] if c.score >= best.score - 0.08 and c.text != best.text]
+        extra = [c for c in good[1:] if c.score >= best.score - 0.25 and c.text != best.text]
         return [best, *extra[: self.max_sentences - 1]]
 
     def candidates(self, question: str, passages: list[Passage]) -> list[Candidate]:
@@ -149,6 +166,8 @@ class ExtractiveGenerator:
                 covered = sum(w for t, w in weights.items() if t in own) * 0.75 + sum(
                     w for t, w in weights.items() if t in context) * 0.25
                 rows.append((number, sent, covered / total))
+        # Embedding every sentence is the slow part; only the lexically plausible ones compete.
+        rows = sorted(rows, key=lambda r: r[2], reverse=True)[:SEMANTIC_POOL]
         if not rows:
             return []
         sims = self.embed([question, *[r[1] for r in rows]])

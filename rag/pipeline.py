@@ -222,7 +222,8 @@ class AnswerStream:
 
     def __iter__(self) -> Iterator[str]:
         raw: list[str] = []
-        for piece in self._generator.stream(render(self.question, self.passages)):
+        # The standalone (condensed) query, so a follow-up is answered in its context.
+        for piece in self._generator.stream(render(self.query, self.passages)):
             if not raw:
                 self._timings["first_token"] = time.perf_counter() - self._started
             raw.append(piece)

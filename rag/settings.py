@@ -38,7 +38,7 @@ class Settings(BaseSettings):
     # Chunking and retrieval: defaults chosen by measurement, see docs/benchmarks.md.
     chunk_size: int = 600
     chunk_overlap: int = 0
-    top_k: int = 5
+    top_k: int = 8
     fetch_k: int = 40
     rrf_k: int = 60
     embed_batch_size: int = 64

@@ -28,7 +28,7 @@ NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 
 # A sentence ends at . ! ? (plus closing quotes) followed by space and an opening capital,
 # quote or digit, but not after an initial ("Vladimir V. Putin") or a common abbreviation.
-_SENTENCE_END = re.compile(r"(?<=[.!?])[\"”’')\]]*\s+(?=[\"“‘'(\[]?[A-Z0-9])|\n+")
+_SENTENCE_END = re.compile(r"[.!?]+[\"”’')\]]*(?=\s+[\"“‘'(\[]?[A-Z0-9])|\n+")
 _ABBREVIATION = re.compile(
     r"(?:\b(?:Mr|Mrs|Ms|Dr|St|Gen|Sen|Rep|Gov|Lt|Col|Jr|Sr|Prof|No|Inc|Co|Corp|Ltd|vs|U\.S|U\.N|"
     r"U\.K|E\.U|Jan|Feb|Mar|Apr|Aug|Sept?|Oct|Nov|Dec)|\b[A-Z])\.$"
@@ -60,10 +60,10 @@ def sentences(text: str, offset: int = 0) -> Iterator[tuple[int, int, str]]:
     """(start, end, sentence) for each sentence of `text`, spans shifted by `offset`."""
     start = 0
     for match in _SENTENCE_END.finditer(text):
-        candidate = text[start : match.start()].rstrip()
-        if match.group().strip("\n") and _ABBREVIATION.search(candidate):
+        newline = match.group().startswith("\n")
+        if not newline and _ABBREVIATION.search(text[start : match.start() + 1]):
             continue
-        yield from _span(text, start, match.start(), offset)
+        yield from _span(text, start, match.start() if newline else match.end(), offset)
         start = match.end()
     yield from _span(text, start, len(text), offset)
 

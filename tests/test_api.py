@@ -1,0 +1,53 @@
+import subprocess
+import sys
+
+import rag
+from rag import cli
+
+PUBLIC = {"REFUSAL", "Answer", "AnswerStream", "ArticleInfo", "Citation", "Filters", "GeneratorError",
+          "GeneratorUnavailable", "IndexMismatchError", "IndexReport", "IngestError", "ModelServerError",
+          "Passage", "QuestionError", "Rag", "RagError", "Settings", "StoreError", "answer", "answer_stream",
+          "articles", "default", "index", "remove"}
+
+
+def test_all_lists_exactly_the_public_api():
+    assert set(rag.__all__) == PUBLIC
+    assert all(hasattr(rag, name) for name in PUBLIC)
+
+
+def test_every_error_is_a_rag_error():
+    for name in PUBLIC:
+        obj = getattr(rag, name)
+        if isinstance(obj, type) and issubclass(obj, Exception):
+            assert issubclass(obj, rag.RagError)
+
+
+def test_module_level_answer_builds_the_default_index_on_first_use():
+    res = rag.answer("When was Putin's previous visit to Belarus before December 2022?")
+    assert "2019" in res.text and res.citations
+    c = res.citations[0]
+    assert (c.number, c.article_id.endswith(".txt"), bool(c.title), bool(c.passage), c.end > c.start) == (1, True, True, True, True)
+    assert len(rag.articles()) == 5
+
+
+def test_rag_never_imports_the_ui():
+    code = "import sys, rag, rag.cli, rag.pipeline; sys.exit(any(m == 'ui' or m.startswith('ui.') for m in sys.modules))"
+    assert subprocess.run([sys.executable, "-c", code]).returncode == 0
+
+
+def test_cli_ask_prints_answer_and_sources(capsys):
+    assert cli.main(["ask", "What is landlocked Belarus dependent on Russia for?"]) == 0
+    out = capsys.readouterr().out
+    assert "security and fuel" in out and "Sources:" in out and "[1] Lukashenko and Putin Affirm" in out
+
+
+def test_cli_reports_errors_in_one_line(capsys, tmp_path):
+    assert cli.main(["index", str(tmp_path / "nope")]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and "no such file" in err and "Traceback" not in err
+
+
+def test_cli_help_for_every_command():
+    for command in ["index", "ask", "list", "ui", "eval", "bench"]:
+        proc = subprocess.run([sys.executable, "-m", "rag.cli", command, "--help"], capture_output=True, text=True)
+        assert proc.returncode == 0 and "usage: rag" in proc.stdout

@@ -1,0 +1,47 @@
+from rag.clean import clean
+from rag.load import RawArticle
+from rag.pipeline import default_corpus
+
+
+def _article(name: str):
+    path = default_corpus() / name
+    return clean(RawArticle(name, path.read_text(), str(path)))
+
+
+def test_title_skips_breadcrumb_and_section_label():
+    assert _article("004_ca0406cabf985ff4.txt").title.startswith("At awkward meeting, Putin and Lukashenko")
+    assert _article("003_62f8eac0694ddbc9.txt").title == "Putin and Lukashenko dwell on co-operation, not Ukraine war"
+
+
+def test_outlet_and_date_from_the_text():
+    a = _article("002_eaf04aac8d9af5c0.txt")
+    assert (a.outlet, a.published) == ("Bloomberg", "2022-12-16")
+    assert _article("004_ca0406cabf985ff4.txt").outlet == "The Washington Post"
+    assert _article("003_62f8eac0694ddbc9.txt").outlet == "EU Reporter"
+    # a caption's photo date is not the article's date
+    assert _article("000_e8aa4b56edb5f6c6.txt").published == ""
+
+
+def test_boilerplate_and_repeated_captions_are_dropped():
+    a = _article("002_eaf04aac8d9af5c0.txt")
+    body = [a.text[s:e] for s, e in a.body]
+    assert not any("subscribe" in line.lower() or "More stories like this" in line for line in body)
+    assert sum("during an earlier visit" in line for line in body) == 1  # caption kept once, not twice
+    footer = _article("003_62f8eac0694ddbc9.txt")
+    assert not any("Share this article" in footer.text[s:e] or "days ago" in footer.text[s:e] for s, e in footer.body)
+    news7f = _article("001_a956fa66d3677f6c.txt")
+    assert not any("Back to top" in news7f.text[s:e] or "News7F:" in news7f.text[s:e] for s, e in news7f.body)
+
+
+def test_body_spans_are_exact_slices_of_the_source():
+    a = _article("000_e8aa4b56edb5f6c6.txt")
+    for s, e in a.body:
+        assert a.text[s:e] == a.text[s:e].strip() and a.text[s:e]
+    assert "(photo credit" not in " ".join(a.text[s:e] for s, e in a.body)
+
+
+def test_jsonl_metadata_wins_over_guesses():
+    raw = RawArticle("x", "Headline\n\nBody sentence one. Body two.", "x.jsonl:1",
+                     {"title": "Given title", "published": "2022-07-01T10:00:00Z", "url": "https://www.cnn.com/a"})
+    a = clean(raw)
+    assert (a.title, a.published, a.outlet) == ("Given title", "2022-07-01", "CNN")

@@ -1,0 +1,24 @@
+from rag.condense import KeywordCondenser, LLMCondenser
+
+HISTORY = [("What did Tikhanovskaya say at the Munich Security Conference?", "That Belarus shouldn't be overlooked [1].")]
+
+
+def test_follow_up_with_a_pronoun_gets_the_conversation_terms():
+    query = KeywordCondenser().condense("What did she call for in Munich?", HISTORY)
+    assert query.startswith("What did she call for in Munich?") and "Tikhanovskaya" in query
+    assert "[1]" not in query
+
+
+def test_standalone_question_is_left_alone():
+    q = "How much was bilateral trade between Russia and Belarus last year?"
+    assert KeywordCondenser().condense(q, HISTORY) == q
+    assert KeywordCondenser().condense("What did she say?", []) == "What did she say?"
+
+
+def test_llm_condenser_uses_the_model_and_falls_back_on_nonsense():
+    seen = []
+    llm = LLMCondenser(lambda messages: seen.append(messages) or "What did Tikhanovskaya call for in Munich?")
+    assert llm.condense("What did she call for?", HISTORY) == "What did Tikhanovskaya call for in Munich?"
+    assert "Tikhanovskaya" in seen[0][0]["content"]
+    rambling = LLMCondenser(lambda messages: "x" * 5000)
+    assert "Tikhanovskaya" in rambling.condense("What did she call for?", HISTORY)

@@ -1,0 +1,21 @@
+from rag.text import numbers, sentences, terms
+
+
+def test_sentences_respect_initials_and_abbreviations():
+    text = "President Vladimir V. Putin met Mr. Lukashenko in St. Petersburg. They talked. “Yes,” he said."
+    got = [s for _, _, s in sentences(text)]
+    assert got == ["President Vladimir V. Putin met Mr. Lukashenko in St. Petersburg.", "They talked.", "“Yes,” he said."]
+
+
+def test_sentence_spans_are_exact():
+    text = "  One. Two!\nThree?  "
+    for start, end, s in sentences(text, offset=10):
+        assert text[start - 10:end - 10] == s
+
+
+def test_terms_stem_and_drop_stopwords():
+    assert terms("Putin's visits to the Belarusian capital") == ["putin", "visit", "belarusian", "capit"]
+
+
+def test_numbers_normalise_separators():
+    assert numbers("200,000 troops and $43 billion in 2022") == {"200000", "43", "2022"}
