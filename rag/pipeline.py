@@ -164,6 +164,7 @@ class Rag:
         gen = self.generator(generator)
         started = time.perf_counter()
         query = self._condenser(gen).condense(question, history)
+        k = k or (self.settings.top_k if gen.name == "extractive" else self.settings.llm_top_k)
         passages = self.retrieve(query, k, filters)
         timings = {"retrieval": time.perf_counter() - started}
         return AnswerStream(question, query, passages, gen, timings, started)
