@@ -1,0 +1,393 @@
+"""The Gradio chat UI: a thin shell over the `rag` Python API.
+
+    rag ui [--host 127.0.0.1] [--port 7860]      # or: python -m rag.cli ui
+
+Layout: chat on the left, the cited passages on the right (click a [n] marker to jump to
+its passage), settings under the chat, and an Articles tab to list, upload and remove
+articles. Each browser session keeps its own conversation in `gr.State`.
+
+API (for `gradio_client`): one clean endpoint, `/ask`:
+
+    from gradio_client import Client
+    res = Client("http://127.0.0.1:7860/").predict(
+        "When did Putin visit Minsk in December 2022?",  # question
+        [],            # history: [[question, answer], ...] of earlier turns
+        5,             # k: number of passages
+        "",            # generator: "" (server default), "extractive", "llamacpp" or "openai"
+        "",            # outlet filter ("" = any)
+        "", "",        # since / until, YYYY-MM-DD ("" = open)
+        api_name="/ask",
+    )
+    res["answer"], res["refused"], res["citations"][0]["quote"]
+
+`/articles` (no arguments) lists the indexed articles.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import asdict
+from pathlib import Path
+from collections.abc import Iterator
+from typing import Any
+
+import gradio as gr
+
+from rag import Rag, RagError, Settings
+from rag.errors import QuestionError
+from ui import render
+from ui.render import Turn
+
+log = logging.getLogger("newsrag.ui")
+
+TITLE = "newsrag — cited answers from your news articles"
+EXAMPLES = [
+    "When did Putin visit Minsk in December 2022?",
+    "What did Tikhanovskaya call for in Munich?",
+    "What is landlocked Belarus dependent on Russia for?",
+]
+GENERATORS = ["extractive", "llamacpp", "openai"]
+UPLOAD_TYPES = [".txt", ".md", ".html", ".htm", ".jsonl"]
+ANSWER_QUEUE = "answer"  # chat and /ask share one worker: generators (llama.cpp) are not thread-safe
+
+CSS = """
+.gradio-container { max-width: 1440px !important; margin: 0 auto !important; }
+#nr-header { padding: 4px 2px 0; }
+#nr-header h1 { font-size: 1.45rem; font-weight: 650; margin: 0; letter-spacing: -0.01em; }
+#nr-header p { margin: 2px 0 0; color: var(--body-text-color-subdued); font-size: 0.95rem; }
+#chat .message { font-size: 0.98rem; line-height: 1.55; }
+a.cite { display: inline-block; padding: 0 0.3em; margin: 0 0.08em; border-radius: 4px; font-size: 0.82em;
+  font-weight: 650; line-height: 1.45; text-decoration: none !important; vertical-align: 0.08em; cursor: pointer;
+  background: #dbeafe; color: #1d4ed8 !important; border: 1px solid #bfdbfe; }
+a.cite:hover, a.cite:focus { background: #1d4ed8; color: #fff !important; }
+a.cite.cite-unverified { background: #ffedd5; color: #9a3412 !important; border: 1px dashed #ea580c; }
+a.cite.cite-unverified:hover { background: #9a3412; color: #fff !important; }
+.rag-note { margin-top: 0.5em; font-size: 0.88em; color: var(--body-text-color-subdued); font-style: italic; }
+.rag-meta { margin-top: 0.45em; font-size: 0.78em; color: var(--body-text-color-subdued); }
+.rag-error { color: #b91c1c; }
+.typing, .status { color: var(--body-text-color-subdued); }
+#nr-sources-title h3 { margin: 4px 0 2px; font-size: 1.05rem; }
+#nr-sources { max-height: 640px; overflow-y: auto !important; padding-right: 4px; }
+.sources details.turn { margin: 0 0 10px; }
+.sources summary { cursor: pointer; font-size: 0.85rem; color: var(--body-text-color-subdued); padding: 2px 0; }
+.sources summary .turn-q { font-weight: 600; color: var(--body-text-color); }
+.src { border: 1px solid var(--border-color-primary); border-radius: 8px; padding: 10px 12px; margin: 8px 0;
+  background: var(--background-fill-primary); transition: box-shadow .25s, border-color .25s; outline: none; }
+.src.src-unverified { border-left: 4px solid #ea580c; }
+.src.src-active { border-color: #2563eb; box-shadow: 0 0 0 3px rgba(37, 99, 235, .28); }
+.src-head { font-weight: 600; line-height: 1.35; }
+.src-num { color: #1d4ed8; }
+.src-unverified .src-num { color: #9a3412; }
+.src-meta { font-size: 0.8rem; color: var(--body-text-color-subdued); margin-top: 2px; }
+.src-id { font-family: var(--font-mono); font-size: 0.75rem; }
+.badge { display: inline-block; font-size: 0.68rem; font-weight: 700; text-transform: uppercase; letter-spacing: .04em;
+  padding: 1px 6px; border-radius: 999px; vertical-align: 0.12em; margin-left: 4px; }
+.badge-ok { background: #dcfce7; color: #166534; }
+.badge-warn { background: #ffedd5; color: #9a3412; border: 1px dashed #ea580c; }
+.src-passage { margin: 8px 0 0; padding: 0 0 0 10px; border-left: 3px solid var(--border-color-primary);
+  font-family: Georgia, 'Times New Roman', serif; font-size: 0.93rem; line-height: 1.55; color: var(--body-text-color); }
+mark.quote { background: #fef3c7; color: inherit; padding: 0 1px; border-radius: 2px; }
+.src.src-active mark.quote { background: #fde047; }
+.src-unverified mark.quote { background: #ffedd5; }
+.sources-empty, .sources-none, .corpus-empty { color: var(--body-text-color-subdued); font-size: 0.92rem; padding: 8px 2px; }
+.cite-demo { display: inline-block; padding: 0 0.3em; border-radius: 4px; background: #dbeafe; color: #1d4ed8; font-weight: 650; font-size: .85em; }
+table.corpus { width: 100%; border-collapse: collapse; font-size: 0.92rem; border: 0 !important; }
+table.corpus th, table.corpus td { border-left: 0 !important; border-right: 0 !important; border-top: 0 !important; }
+table.corpus th { text-align: left; font-weight: 600; border-bottom: 2px solid var(--border-color-primary); padding: 6px 8px; }
+table.corpus td { border-bottom: 1px solid var(--border-color-primary); padding: 6px 8px; vertical-align: top; }
+table.corpus .num { text-align: right; }
+table.corpus .a-id { font-family: var(--font-mono); font-size: 0.74rem; color: var(--body-text-color-subdued); }
+.corpus-count { font-size: 0.82rem; color: var(--body-text-color-subdued); margin-top: 4px; }
+#nr-status { font-size: 0.92rem; }
+"""
+
+# Clicking a [n] marker (a link to #src-<turn>-<n>) opens that turn's sources, highlights the
+# passage and scrolls it into view, instead of navigating.
+JS = """
+() => {
+  if (window.__newsragCites) return;
+  window.__newsragCites = true;
+  document.addEventListener('click', (ev) => {
+    const link = ev.target && ev.target.closest ? ev.target.closest('a[href^="#src-"]') : null;
+    if (!link) return;
+    ev.preventDefault();
+    ev.stopPropagation();
+    const target = document.getElementById(link.getAttribute('href').slice(1));
+    if (!target) return;
+    const group = target.closest('details');
+    if (group) group.open = true;
+    document.querySelectorAll('.src.src-active').forEach((el) => el.classList.remove('src-active'));
+    target.classList.add('src-active');
+    target.scrollIntoView({ behavior: 'smooth', block: 'nearest' });
+    target.focus({ preventScroll: true });
+  }, true);
+}
+"""
+
+
+def make_rag() -> Rag:
+    rag = Rag(Settings())
+    rag.ensure_default_corpus()
+    return rag
+
+
+def build_app(rag: Rag | None = None) -> gr.Blocks:
+    """The Blocks app. Pass a `Rag` to use it; by default one is built from the environment."""
+    rag = rag or make_rag()
+    settings = rag.settings
+
+    # -- handlers (all errors become readable messages; the index and state stay intact) ---------
+
+    def pending_chat(turns: list[Turn], question: str, status: str) -> list[dict[str, str]]:
+        return render.chat_messages(turns) + [
+            {"role": "user", "content": render.text_html(question)},
+            {"role": "assistant", "content": f'<span class="status">{render.esc(status)}</span>'},
+        ]
+
+    def start(question: str, turns: list[Turn]) -> tuple[Any, ...]:
+        """Runs at once (no queue): show the question and clear the box while the answer waits its turn."""
+        question = question or ""
+        if not question.strip():  # `respond` reports it, with rag's own message
+            return gr.skip(), gr.skip(), question
+        return pending_chat(list(turns or []), question, "Waiting…"), "", question
+
+    def respond(question: str, turns: list[Turn], k: float, generator: str, outlet: str, since: str,
+                until: str) -> Iterator[tuple[Any, ...]]:
+        turns = list(turns or [])
+        question = question or ""
+        if question.strip():
+            yield pending_chat(turns, question, "Searching the articles…"), gr.skip(), turns, gr.skip()
+        started = time.perf_counter()
+        try:
+            filters = render.parse_filters(outlet, since, until)
+            stream = rag.stream(question, render.history_pairs(turns), k=int(k), filters=filters,
+                                generator=generator or None)
+            pending = pending_chat(turns, question, f"Writing the answer ({stream.generator_name})…")
+            yield pending, gr.skip(), turns, gr.skip()
+            raw = ""
+            for piece in stream:
+                raw += piece
+                pending[-1] = {"role": "assistant", "content": render.streaming_html(raw)}
+                yield pending, gr.skip(), turns, gr.skip()
+            ans = stream.answer
+        except QuestionError as err:  # nothing was asked: keep the chat as it was, give the text back
+            gr.Warning(render.friendly_error(err))
+            yield render.chat_messages(turns), gr.skip(), turns, question
+            return
+        except Exception as err:  # noqa: BLE001 - the UI boundary: show a message, never a traceback
+            if not isinstance(err, RagError):
+                log.exception("answering failed")
+            message = render.friendly_error(err)
+            gr.Warning(message)
+            turns.append({"question": question, "answer": message, "citations": [], "error": True})
+            yield render.chat_messages(turns), gr.skip(), turns, gr.skip()
+            return
+        citations = [render.citation_dict(c) for c in ans.citations]
+        turns.append({
+            "question": question,
+            "answer": ans.text,
+            "citations": citations,
+            "refused": bool(ans.refused or not citations),
+            "meta": render.meta_line(citations, ans.generator, time.perf_counter() - started),
+        })
+        yield render.chat_messages(turns), render.sources_html(turns), turns, gr.skip()
+
+    def clear() -> tuple[Any, ...]:
+        return [], render.sources_html([]), [], ""
+
+    def use_example(evt: gr.SelectData) -> str:
+        value = evt.value
+        return str(value.get("text", "") if isinstance(value, dict) else value)
+
+    def corpus_views(status: str = "") -> tuple[Any, ...]:
+        arts = rag.articles()
+        choices = render.article_choices(arts)
+        return (
+            render.articles_html(arts),
+            gr.update(choices=choices, value=None),
+            gr.update(choices=render.outlet_choices(arts)),
+            f'<div id="nr-status-text">{render.esc(status)}</div>' if status else "",
+        )
+
+    def add_files(files: list[str] | None, progress: gr.Progress = gr.Progress()) -> tuple[Any, ...]:
+        paths = [f if isinstance(f, str) else getattr(f, "name", str(f)) for f in (files or [])]
+        if not paths:
+            gr.Warning("Choose one or more files to upload first (.txt, .md, .html or .jsonl).")
+            return (*corpus_views(), gr.skip())
+        total = None if any(p.lower().endswith(".jsonl") for p in paths) else len(paths)
+        progress((0, total), desc="Indexing")
+        try:
+            report = rag.index(paths, progress=lambda n, aid: progress((n, total), desc=f"Indexed {aid}"))
+        except Exception as err:  # noqa: BLE001
+            if not isinstance(err, RagError):
+                log.exception("indexing failed")
+            message = render.friendly_error(err)
+            gr.Warning(message)
+            return (*corpus_views(f"{', '.join(Path(p).name for p in paths)}: nothing was indexed. {message}"), None)
+        names = ", ".join(Path(p).name for p in paths)
+        summary = f"{names}: {render.index_summary(report)}"
+        if report.errors:
+            gr.Warning(summary)
+        else:
+            gr.Info(summary)
+        return (*corpus_views(summary), None)
+
+    def remove_article(article_id: str | None) -> tuple[Any, ...]:
+        if not article_id:
+            gr.Warning("Choose an article to remove first.")
+            return corpus_views()
+        try:
+            rag.remove([article_id])
+        except Exception as err:  # noqa: BLE001
+            if not isinstance(err, RagError):
+                log.exception("removing failed")
+            gr.Warning(render.friendly_error(err))
+            return corpus_views()
+        gr.Info(f"Removed {article_id} from the index.")
+        return corpus_views(f"Removed {article_id}.")
+
+    # -- the public API endpoints --------------------------------------------------------------
+
+    def ask(question: str, history: list[list[str]] | None = None, k: int = 5, generator: str = "",
+            outlet: str = "", since: str = "", until: str = "") -> dict[str, Any]:
+        """Answer a question from the indexed articles. history: [[question, answer], ...] of earlier
+        turns. Returns {answer, refused, citations: [{number, title, outlet, published, url, passage,
+        quote, verified, ...}], query, generator, timings}."""
+        try:
+            pairs = [(str(q), str(a)) for q, a in (history or [])]
+            filters = render.parse_filters(outlet, since, until)
+            ans = rag.answer(question, pairs, k=int(k) if k else None, filters=filters, generator=generator or None)
+        except (ValueError, TypeError) as err:
+            raise gr.Error(f"Bad request: {err}. history must be a list of [question, answer] pairs.") from None
+        except Exception as err:  # noqa: BLE001
+            if not isinstance(err, RagError):
+                log.exception("answering failed")
+            raise gr.Error(render.friendly_error(err)) from None
+        return render.answer_payload(question, ans)
+
+    def list_articles() -> list[dict[str, Any]]:
+        """The indexed articles: [{id, title, outlet, published, chunks}]."""
+        return [asdict(a) for a in rag.articles()]
+
+    # -- layout ----------------------------------------------------------------------------------
+
+    with gr.Blocks(title=TITLE) as demo:
+        turns = gr.State([])
+        gr.HTML(
+            f"<div id='nr-header'><h1>{render.esc(TITLE)}</h1><p>Ask about the indexed articles. Every claim "
+            "carries a citation <span class='cite-demo'>[n]</span>; click it to read the passage it comes from. "
+            "Citations the checker could not confirm are marked <span class='badge badge-warn'>unverified</span>.</p></div>"
+        )
+        with gr.Tabs():
+            with gr.Tab("Ask", id="ask"):
+                with gr.Row(equal_height=False):
+                    with gr.Column(scale=3, min_width=420):
+                        chatbot = gr.Chatbot(
+                            elem_id="chat", show_label=False, height=560, render_markdown=False,
+                            sanitize_html=True, latex_delimiters=[], feedback_options=None, buttons=["copy"],
+                            examples=[{"text": q} for q in EXAMPLES],
+                            placeholder="Ask a question about the articles, or start with one of these:",
+                        )
+                        with gr.Row(equal_height=True, elem_id="nr-input"):
+                            question = gr.Textbox(
+                                show_label=False, placeholder="Ask a question about the articles…", lines=1,
+                                max_lines=5, scale=8, elem_id="question", autofocus=True, container=False,
+                            )
+                            ask_btn = gr.Button("Ask", variant="primary", scale=1, min_width=70, elem_id="ask-btn")
+                            stop_btn = gr.Button("Stop", variant="secondary", scale=1, min_width=70,
+                                                 elem_id="stop-btn")
+                            clear_btn = gr.Button("Clear", variant="secondary", scale=1, min_width=70,
+                                                  elem_id="clear-btn")
+                        with gr.Accordion("Settings", open=False, elem_id="settings"):
+                            with gr.Row():
+                                k = gr.Slider(1, 15, value=settings.top_k, step=1, label="Passages to retrieve (k)")
+                                generator = gr.Dropdown(
+                                    GENERATORS, value=settings.generator, label="Generator",
+                                    info="extractive: no model, instant. llamacpp: local model. openai: model server.",
+                                )
+                            with gr.Row():
+                                outlet = gr.Dropdown([render.ANY_OUTLET], value=render.ANY_OUTLET, label="Outlet")
+                                since = gr.Textbox(label="Published from", placeholder="YYYY-MM-DD")
+                                until = gr.Textbox(label="Published until", placeholder="YYYY-MM-DD")
+                    with gr.Column(scale=2, min_width=320):
+                        gr.HTML("<h3>Sources</h3>", elem_id="nr-sources-title")
+                        sources = gr.HTML(render.sources_html([]), elem_id="nr-sources")
+            with gr.Tab("Articles", id="articles"):
+                corpus = gr.HTML(elem_id="nr-corpus")
+                status = gr.HTML(elem_id="nr-status")
+                with gr.Row(equal_height=False):
+                    with gr.Column():
+                        upload = gr.File(label="Add articles (.txt, .md, .html, .jsonl)", file_count="multiple",
+                                         file_types=UPLOAD_TYPES, type="filepath", elem_id="upload")
+                        add_btn = gr.Button("Add to index", variant="primary", elem_id="add-btn")
+                    with gr.Column():
+                        remove_choice = gr.Dropdown([], label="Remove an article", elem_id="remove-choice")
+                        remove_btn = gr.Button("Remove from index", variant="stop", elem_id="remove-btn")
+
+        # -- events ------------------------------------------------------------------------------
+        asked = gr.State("")  # the question being answered (the box is cleared at once)
+        start_opts: dict[str, Any] = dict(api_visibility="private", queue=False, show_progress="hidden")
+        ask_inputs = [asked, turns, k, generator, outlet, since, until]
+        ask_outputs = [chatbot, sources, turns, question]
+        ask_opts: dict[str, Any] = dict(concurrency_id=ANSWER_QUEUE, concurrency_limit=1, api_visibility="private",
+                                        show_progress="minimal", show_progress_on=[chatbot])
+        answering = []
+        for trigger in (question.submit, ask_btn.click):
+            answering.append(trigger(start, [question, turns], [chatbot, question, asked], **start_opts).then(
+                respond, ask_inputs, ask_outputs, **ask_opts))
+        answering.append(chatbot.example_select(use_example, None, question, **start_opts).then(
+            start, [question, turns], [chatbot, question, asked], **start_opts).then(
+            respond, ask_inputs, ask_outputs, **ask_opts))
+        # Stop: cancel the running answer and show the conversation as it was before the question
+        stop_btn.click(lambda t: render.chat_messages(t or []), turns, chatbot, cancels=answering,
+                       api_visibility="private", queue=False)
+        clear_btn.click(clear, None, ask_outputs, api_visibility="private", queue=False)
+        chatbot.clear(clear, None, ask_outputs, api_visibility="private", queue=False)  # its own trash icon
+
+        corpus_outputs = [corpus, remove_choice, outlet, status]
+        demo.load(corpus_views, None, corpus_outputs, api_visibility="private")
+        add_btn.click(add_files, upload, [*corpus_outputs, upload], api_visibility="private", concurrency_id="index",
+                      concurrency_limit=1)
+        remove_btn.click(remove_article, remove_choice, corpus_outputs, api_visibility="private",
+                         concurrency_id="index", concurrency_limit=1)
+
+        gr.api(ask, api_name="ask", concurrency_id=ANSWER_QUEUE, concurrency_limit=1)
+        gr.api(list_articles, api_name="articles", queue=False)
+
+    demo.queue(default_concurrency_limit=2)
+    return demo
+
+
+def auth_pair(value: str | None) -> tuple[str, str] | None:
+    """RAG_UI_AUTH "user:password" as Gradio's auth tuple; None when unset."""
+    if not value:
+        return None
+    user, sep, password = value.partition(":")
+    if not sep or not user or not password:
+        raise RagError('RAG_UI_AUTH must look like "user:password".')
+    return user, password
+
+
+def launch(host: str = "127.0.0.1", port: int = 7860, *, rag: Rag | None = None,
+           prevent_thread_lock: bool = False, quiet: bool = False) -> gr.Blocks:
+    """Start the UI on host:port (127.0.0.1 by default: only this machine can connect).
+    RAG_UI_AUTH="user:password" asks for a login."""
+    rag = rag or make_rag()
+    auth = auth_pair(rag.settings.ui_auth)
+    demo = build_app(rag)
+    demo.launch(
+        server_name=host, server_port=port, auth=auth, share=False, inbrowser=False, show_error=False,
+        prevent_thread_lock=prevent_thread_lock, quiet=quiet, footer_links=["api"], theme=theme(), css=CSS, js=JS,
+        max_file_size="50mb", auth_message="newsrag: log in with the user and password from RAG_UI_AUTH."
+        if auth else None,
+    )
+    return demo
+
+
+def theme() -> gr.themes.Base:
+    # system fonts only: nothing is fetched from font CDNs, and text looks native on every OS
+    sans = ["ui-sans-serif", "system-ui", "-apple-system", "Segoe UI", "Roboto", "Helvetica Neue", "Arial",
+            "Noto Sans", "Liberation Sans", "sans-serif"]
+    mono = ["ui-monospace", "SFMono-Regular", "Menlo", "Consolas", "Liberation Mono", "monospace"]
+    return gr.themes.Default(primary_hue="blue", neutral_hue="slate", radius_size="md", font=sans, font_mono=mono)

@@ -1,0 +1,256 @@
+"""Pure helpers that turn `rag` results into HTML and JSON-able data for the UI.
+
+Everything that comes from an article or a model is untrusted text: it is passed through
+`html.escape` before it is put into HTML, so `<script>` or `<img onerror=...>` in an article
+shows up as visible text and never runs. No retrieval or generation happens here.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import asdict
+from datetime import date
+from typing import Any
+
+from rag.errors import RagError
+from rag.types import Answer, ArticleInfo, Citation, Filters
+
+ANY_OUTLET = "Any outlet"
+MARKER = re.compile(r"\[(\d+)(\?)?\]")
+
+Turn = dict[str, Any]  # {"question", "answer", "citations": [citation dicts], "refused", "error", "meta"}
+
+
+def esc(value: object) -> str:
+    """Escape text for HTML element content and attribute values (quotes included)."""
+    return html.escape(str(value), quote=True)
+
+
+def text_html(text: str) -> str:
+    """Untrusted plain text as HTML: escaped, with line breaks kept."""
+    return esc(text).replace("\n", "<br>")
+
+
+# -- citations ------------------------------------------------------------------------------------
+
+def citation_dict(c: Citation) -> dict[str, Any]:
+    """A citation as JSON-able data (the API payload and the per-session state)."""
+    return asdict(c)
+
+
+def answer_payload(question: str, ans: Answer) -> dict[str, Any]:
+    """What the `/ask` API endpoint returns for one answer."""
+    return {
+        "question": question,
+        "answer": ans.text,
+        "refused": bool(ans.refused or not ans.citations),
+        "citations": [citation_dict(c) for c in ans.citations],
+        "query": ans.query,
+        "generator": ans.generator,
+        "timings": {k: round(v, 4) for k, v in ans.timings.items()},
+    }
+
+
+def source_id(turn: int, number: int) -> str:
+    return f"src-{turn}-{number}"
+
+
+def answer_html(text: str, citations: Sequence[Mapping[str, Any]], turn: int) -> str:
+    """The answer text, escaped, with each `[n]` / `[n?]` marker turned into a link to source n
+    of this turn. Unverified markers get their own look and a tooltip saying so."""
+    known = {int(c["number"]): bool(c["verified"]) for c in citations}
+    out, pos = [], 0
+    for m in MARKER.finditer(text):
+        out.append(text_html(text[pos:m.start()]))
+        number = int(m.group(1))
+        if number in known:
+            unverified = bool(m.group(2)) or not known[number]
+            cls = "cite cite-unverified" if unverified else "cite"
+            tip = f"Source {number} (unverified: the passage may not support this)" if unverified else f"Source {number}"
+            label = f"[{number}?]" if unverified else f"[{number}]"
+            out.append(f'<a class="{cls}" href="#{source_id(turn, number)}" title="{esc(tip)}">{esc(label)}</a>')
+        else:
+            out.append(esc(m.group(0)))
+        pos = m.end()
+    out.append(text_html(text[pos:]))
+    return "".join(out)
+
+
+def streaming_html(raw: str) -> str:
+    """A partial answer while it is generated: plain escaped text (markers are linked once verified)."""
+    return text_html(raw) + '<span class="typing">▍</span>'
+
+
+def meta_line(citations: Sequence[Mapping[str, Any]], generator: str, seconds: float | None) -> str:
+    parts = [generator] if generator else []
+    if seconds is not None:
+        parts.append(f"{seconds:.1f} s")
+    n = len(citations)
+    unverified = sum(1 for c in citations if not c["verified"])
+    if n:
+        parts.append(f"{n} source{'s' if n != 1 else ''}")
+    if unverified:
+        parts.append(f"{unverified} unverified")
+    return " · ".join(parts)
+
+
+def assistant_html(turn: Turn, index: int) -> str:
+    """The chat bubble for one finished turn."""
+    if turn.get("error"):
+        return f'<div class="rag-error"><strong>Could not answer.</strong> {text_html(turn["answer"])}</div>'
+    body = answer_html(turn["answer"], turn["citations"], index)
+    if turn.get("refused"):
+        body += '<div class="rag-note">The indexed articles do not answer this, so no sources are shown.</div>'
+    if turn.get("meta"):
+        body += f'<div class="rag-meta">{esc(turn["meta"])}</div>'
+    return body
+
+
+def chat_messages(turns: Sequence[Turn]) -> list[dict[str, str]]:
+    """The Chatbot value (Gradio messages format) for the finished turns."""
+    messages: list[dict[str, str]] = []
+    for i, turn in enumerate(turns, start=1):
+        messages.append({"role": "user", "content": text_html(turn["question"])})
+        messages.append({"role": "assistant", "content": assistant_html(turn, i)})
+    return messages
+
+
+def history_pairs(turns: Sequence[Turn]) -> list[tuple[str, str]]:
+    """(question, answer) pairs of the turns that got an answer, for follow-up questions."""
+    return [(t["question"], t["answer"]) for t in turns if not t.get("error")]
+
+
+# -- sources panel --------------------------------------------------------------------------------
+
+def passage_html(c: Mapping[str, Any]) -> str:
+    """The passage text with the quoted span marked. Offsets are absolute in the article text,
+    so they are shifted by the passage start; if they do not fit, the whole passage is shown."""
+    passage: str = c["passage"]
+    a, b = int(c["quote_start"]) - int(c["start"]), int(c["quote_end"]) - int(c["start"])
+    if not (0 <= a <= b <= len(passage)) or a == b:
+        idx = passage.find(c["quote"]) if c.get("quote") else -1
+        if idx < 0:
+            return text_html(passage.strip())
+        a, b = idx, idx + len(c["quote"])
+    before, quote, after = passage[:a].lstrip(), passage[a:b], passage[b:].rstrip()
+    if not before:
+        quote = quote.lstrip()
+    return f"{text_html(before)}<mark class=\"quote\">{text_html(quote)}</mark>{text_html(after)}"
+
+
+def safe_url(url: str) -> str:
+    return url if re.match(r"^https?://", url or "", re.IGNORECASE) else ""
+
+
+def source_card(c: Mapping[str, Any], turn: int) -> str:
+    number, verified = int(c["number"]), bool(c["verified"])
+    badge = ('<span class="badge badge-ok" title="The passage supports this claim">verified</span>' if verified
+             else '<span class="badge badge-warn" title="The support check could not confirm this claim">unverified</span>')
+    meta = " · ".join(esc(x) for x in (c.get("outlet") or "", c.get("published") or "") if x) or "outlet and date unknown"
+    url = safe_url(c.get("url") or "")
+    link = f' · <a href="{esc(url)}" target="_blank" rel="noopener noreferrer">original</a>' if url else ""
+    cls = "src" if verified else "src src-unverified"
+    return (
+        f'<div class="{cls}" id="{source_id(turn, number)}" tabindex="-1">'
+        f'<div class="src-head"><span class="src-num">[{number}]</span> '
+        f'<span class="src-title">{esc(c.get("title") or c.get("article_id") or "Untitled")}</span> {badge}</div>'
+        f'<div class="src-meta">{meta}{link} · <span class="src-id">{esc(c.get("article_id", ""))}</span></div>'
+        f'<blockquote class="src-passage">{passage_html(c)}</blockquote>'
+        "</div>"
+    )
+
+
+EMPTY_SOURCES = ('<div class="sources-empty">Sources appear here. Click a citation like '
+                 '<span class="cite-demo">[1]</span> in an answer to see the passage it comes from, '
+                 'with the quoted sentence highlighted.</div>')
+
+
+def sources_html(turns: Sequence[Turn]) -> str:
+    """All turns' sources, newest first; older turns are collapsed until one of their markers is clicked."""
+    groups = []
+    for i in range(len(turns), 0, -1):
+        turn = turns[i - 1]
+        if turn.get("error"):
+            continue
+        latest = i == len(turns)
+        if turn["citations"]:
+            cards = "".join(source_card(c, i) for c in turn["citations"])
+        else:
+            cards = '<div class="sources-none">No sources: the articles do not answer this question.</div>'
+        groups.append(
+            f'<details class="turn" id="turn-{i}"{" open" if latest else ""}>'
+            f'<summary><span class="turn-q">{esc(turn["question"])}</span></summary>{cards}</details>'
+        )
+    if not groups:
+        return f'<div class="sources">{EMPTY_SOURCES}</div>'
+    return '<div class="sources">' + "".join(groups) + "</div>"
+
+
+# -- corpus panel ---------------------------------------------------------------------------------
+
+def articles_html(articles: Iterable[ArticleInfo]) -> str:
+    rows = [
+        f"<tr><td class=\"a-title\">{esc(a.title or a.id)}<div class=\"a-id\">{esc(a.id)}</div></td>"
+        f"<td>{esc(a.outlet or '—')}</td><td>{esc(a.published or '—')}</td><td class=\"num\">{a.chunks}</td></tr>"
+        for a in articles
+    ]
+    if not rows:
+        return '<div class="corpus-empty">No articles are indexed. Upload some below.</div>'
+    return ('<table class="corpus"><thead><tr><th>Article</th><th>Outlet</th><th>Date</th>'
+            f'<th class="num">Passages</th></tr></thead><tbody>{"".join(rows)}</tbody></table>'
+            f'<div class="corpus-count">{len(rows)} article{"s" if len(rows) != 1 else ""}</div>')
+
+
+def article_choices(articles: Iterable[ArticleInfo]) -> list[tuple[str, str]]:
+    return [(f"{a.title or a.id} ({a.id})", a.id) for a in articles]
+
+
+def outlet_choices(articles: Iterable[ArticleInfo]) -> list[str]:
+    return [ANY_OUTLET] + sorted({a.outlet for a in articles if a.outlet}, key=str.lower)
+
+
+def index_summary(report: Any) -> str:
+    """A one-paragraph, human summary of an IndexReport (markdown-free plain text)."""
+    if report.articles:
+        text = (f"Indexed {report.articles} article{'s' if report.articles != 1 else ''}: "
+                f"{report.added} passages added, {report.updated} updated, {report.unchanged} unchanged, "
+                f"{report.removed} removed.")
+    else:
+        text = "Nothing was indexed."
+    if report.errors:
+        text += " Skipped: " + "; ".join(_short_error(e) for e in report.errors)
+    return text
+
+
+def _short_error(message: str) -> str:
+    """Uploaded files live in a temporary folder; show only the file name, not the server path."""
+    return re.sub(r"(?:/[^\s:/]+)+/([^\s:/]+)", r"\1", message)
+
+
+def friendly_error(err: BaseException) -> str:
+    """A readable one-line message for the person using the UI (never a traceback)."""
+    if isinstance(err, RagError):
+        return _short_error(str(err))
+    return f"Something went wrong ({type(err).__name__}). The conversation and the index are unchanged; try again."
+
+
+# -- settings -------------------------------------------------------------------------------------
+
+def parse_filters(outlet: str | None, since: str | None, until: str | None) -> Filters:
+    """Filters from the settings panel; a malformed date raises RagError with a readable message."""
+    def day(value: str | None, label: str) -> date | None:
+        value = (value or "").strip()
+        if not value:
+            return None
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            raise RagError(f"The {label} date {value!r} is not a date; use YYYY-MM-DD, e.g. 2022-12-19.") from None
+
+    start, end = day(since, "'from'"), day(until, "'to'")
+    if start and end and start > end:
+        raise RagError(f"The 'from' date {start} is after the 'to' date {end}.")
+    chosen = "" if not outlet or outlet == ANY_OUTLET else outlet
+    return Filters(outlet=chosen, date_from=start, date_to=end)
