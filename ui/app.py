@@ -73,7 +73,8 @@ a.cite.cite-unverified:hover { background: #9a3412; color: #fff !important; }
 .sources summary { cursor: pointer; font-size: 0.85rem; color: var(--body-text-color-subdued); padding: 2px 0; }
 .sources summary .turn-q { font-weight: 600; color: var(--body-text-color); }
 .src { border: 1px solid var(--border-color-primary); border-radius: 8px; padding: 10px 12px; margin: 8px 0;
-  background: var(--background-fill-primary); transition: box-shadow .25s, border-color .25s; outline: none; }
+  background: var(--background-fill-primary); transition: box-shadow .25s, border-color .25s; outline: none;
+  scroll-margin-top: 34px; }
 .src.src-unverified { border-left: 4px solid #ea580c; }
 .src.src-active { border-color: #2563eb; box-shadow: 0 0 0 3px rgba(37, 99, 235, .28); }
 .src-head { font-weight: 600; line-height: 1.35; }
@@ -93,7 +94,8 @@ mark.quote { background: #fef3c7; color: inherit; padding: 0 1px; border-radius:
 .sources-empty, .sources-none, .corpus-empty { color: var(--body-text-color-subdued); font-size: 0.92rem; padding: 8px 2px; }
 .cite-demo { display: inline-block; padding: 0 0.3em; border-radius: 4px; background: #dbeafe; color: #1d4ed8; font-weight: 650; font-size: .85em; }
 table.corpus { width: 100%; border-collapse: collapse; font-size: 0.92rem; border: 0 !important; }
-table.corpus th, table.corpus td { border-left: 0 !important; border-right: 0 !important; border-top: 0 !important; }
+#nr-corpus table.corpus th, #nr-corpus table.corpus td, #nr-corpus table.corpus tr {
+  border-left: 0 !important; border-right: 0 !important; border-top: 0 !important; }
 table.corpus th { text-align: left; font-weight: 600; border-bottom: 2px solid var(--border-color-primary); padding: 6px 8px; }
 table.corpus td { border-bottom: 1px solid var(--border-color-primary); padding: 6px 8px; vertical-align: top; }
 table.corpus .num { text-align: right; }
@@ -119,7 +121,15 @@ JS = """
     if (group) group.open = true;
     document.querySelectorAll('.src.src-active').forEach((el) => el.classList.remove('src-active'));
     target.classList.add('src-active');
-    target.scrollIntoView({ behavior: 'smooth', block: 'nearest' });
+    // scroll inside the sources panel only (the chat stays where it is); on narrow screens,
+    // where the panel sits below the chat, bring the card into the window
+    const box = document.getElementById('nr-sources');
+    if (box && box.scrollHeight > box.clientHeight) {
+      const offset = target.getBoundingClientRect().top - box.getBoundingClientRect().top - 34;
+      box.scrollBy({ top: offset, behavior: 'smooth' });
+    }
+    const rect = target.getBoundingClientRect();
+    if (rect.top < 0 || rect.top > window.innerHeight - 60) target.scrollIntoView({ behavior: 'smooth', block: 'nearest' });
     target.focus({ preventScroll: true });
   }, true);
 }
@@ -275,9 +285,9 @@ def build_app(rag: Rag | None = None) -> gr.Blocks:
     with gr.Blocks(title=TITLE) as demo:
         turns = gr.State([])
         gr.HTML(
-            f"<div id='nr-header'><h1>{render.esc(TITLE)}</h1><p>Ask about the indexed articles. Every claim "
-            "carries a citation <span class='cite-demo'>[n]</span>; click it to read the passage it comes from. "
-            "Citations the checker could not confirm are marked <span class='badge badge-warn'>unverified</span>.</p></div>"
+            f"<div id='nr-header'><h1>{render.esc(TITLE)}</h1><p>Every claim carries a citation "
+            "<span class='cite-demo'>[n]</span>: click it to read the passage. Claims the checker could not "
+            "confirm are marked <span class='badge badge-warn'>unverified</span>.</p></div>"
         )
         with gr.Tabs():
             with gr.Tab("Ask", id="ask"):

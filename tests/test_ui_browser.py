@@ -1,0 +1,356 @@
+"""The chat UI in a real browser (Debian chromium via Playwright), against the real server
+started as `python -m rag.cli ui` on a free port with a throwaway RAG_DATA_DIR.
+
+Screenshots of every step go to test-artifacts/. Set NEWSRAG_UPDATE_SCREENSHOT=1 to also
+refresh docs/screenshot.png (the README picture) from the first test.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+try:
+    from tests.ui_helpers import (
+        ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, ROOT, ask, last_answer, screenshot, ui_server, upload, user_messages,
+    )
+except ImportError:  # `pytest` run without the project root on sys.path
+    from ui_helpers import (  # type: ignore[no-redef]
+        ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, ROOT, ask, last_answer, screenshot, ui_server, upload, user_messages,
+    )
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.slow,
+    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"Debian chromium is not installed at {CHROMIUM}"),
+    pytest.mark.timeout(600),
+]
+
+TIMINGS: list[dict[str, float]] = []
+
+BRIDGE_ARTICLE = """Test Gazette: Brindlecombe opens its Quorra footbridge
+
+Brindlecombe, 2031-05-14. This is a made-up article written for newsrag's UI tests.
+
+The Quorra footbridge in the fictional town of Brindlecombe opened on 14 May 2031 after a ceremony led by \
+harbour master Ottoline Varga. The footbridge is 212 metres long and is painted teal.
+
+The town council said the Quorra footbridge cost 9.4 million crowns and took three years to build.
+"""
+
+XSS_ARTICLE = """Test Gazette: Quillmere council opens <b>harbour</b> archive
+
+Quillmere, 2031-04-02. This is a made-up test article for newsrag's UI tests.
+
+The Quillmere harbour archive <script>window.__xss=1</script> holds exactly 4,812 ledgers from the old salt trade.
+
+Archivists said the ledgers <img src=x onerror="window.__xss=2"> were moved to the new reading room in April.
+"""
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    with ui_server(tmp_path_factory.mktemp("ui-data")) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+def open_page(browser: Any, url: str) -> Any:
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    page.goto(url)
+    page.wait_for_selector("#chat")
+    page.wait_for_selector("#question textarea")
+    return page
+
+
+@pytest.fixture
+def page(browser: Any, server: str, request: pytest.FixtureRequest) -> Iterator[Any]:
+    page = open_page(browser, server)
+    yield page
+    screenshot(page, f"last-{request.node.name}")  # the final state, for diagnosing failures
+    page.context.close()
+
+
+def choose(page: Any, label: str, option: str) -> None:
+    page.locator("#settings").get_by_label(label).click()
+    page.get_by_role("option", name=option, exact=True).click()
+    page.wait_for_function(
+        "([l, o]) => [...document.querySelectorAll('#settings input')].some("
+        "(i) => i.getAttribute('aria-label') === l && i.value === o)", arg=[label, option], timeout=5000)
+
+
+def assert_no_traceback(page: Any) -> None:
+    content = page.content()
+    assert "Traceback" not in content
+    assert 'File "/' not in content
+
+
+def timed_ask(page: Any, question: str) -> dict[str, float]:
+    t = ask(page, question)
+    TIMINGS.append(t)
+    return t
+
+
+# -- tests ---------------------------------------------------------------------------------------------------
+
+
+def test_first_open_shows_examples_and_title(page: Any) -> None:
+    assert page.title() == "newsrag — cited answers from your news articles"
+    for q in ("When did Putin visit Minsk in December 2022?", "What is landlocked Belarus dependent on Russia for?"):
+        assert page.locator("#chat").get_by_text(q).count() == 1
+    # the corpus tab lists the five seed articles
+    page.get_by_role("tab", name="Articles").click()
+    rows = page.locator("#nr-corpus table.corpus tbody tr")
+    rows.first.wait_for(timeout=10_000)
+    assert rows.count() >= 5
+    assert "The Washington Post" in page.locator("#nr-corpus").inner_text()
+    screenshot(page, "01-first-open")
+    # an example question runs when clicked
+    page.get_by_role("tab", name="Ask").click()
+    page.locator("#chat").get_by_text("What is landlocked Belarus dependent on Russia for?").click()
+    page.locator("#chat [data-testid=bot] .rag-meta").wait_for(timeout=60_000)
+    assert "fuel" in last_answer(page)
+
+
+def test_answer_citation_click_and_follow_up(page: Any) -> None:
+    timed_ask(page, "What is landlocked Belarus dependent on Russia for?")
+    answer = last_answer(page)
+    assert "security" in answer and "fuel" in answer
+    cite = page.locator("#chat [data-testid=bot] a.cite").first
+    assert cite.inner_text().startswith("[1")
+    href = cite.get_attribute("href")
+    assert href == "#src-1-1"
+    screenshot(page, "02-answer")
+
+    cite.click()
+    card = page.locator("#src-1-1")
+    page.wait_for_function("() => document.querySelector('#src-1-1').classList.contains('src-active')", timeout=5000)
+    assert card.is_visible()
+    assert "security and fuel" in card.locator("mark.quote").inner_text()
+    assert "Lukashenko and Putin Affirm Their Close Ties" in card.inner_text()
+    assert "VERIFIED" in card.locator(".badge").inner_text().upper()
+    assert page.url.endswith("/")  # the click highlighted the source instead of navigating
+    screenshot(page, "03-citation-clicked")
+
+    timed_ask(page, "When did Putin visit Minsk in December 2022?")
+    first = last_answer(page)
+    assert "Minsk" in first and "first visit" in first, first
+    # a follow-up that only makes sense with the conversation: asked alone it retrieves an
+    # unrelated passage (see test_sessions_keep_separate_conversations)
+    timed_ask(page, "What did Tikhanovskaya call for in Munich?")
+    assert "coalition of countries" in last_answer(page)
+    timed_ask(page, "Where was she speaking?")
+    follow_up = last_answer(page)
+    assert "Munich Security Conference" in follow_up, follow_up
+    assert len(user_messages(page)) == 4
+    # the sources panel shows the newest turn open, older turns collapsed but reachable
+    assert page.locator("#nr-sources details.turn").count() == 4
+    assert page.locator("#nr-sources details.turn[open]").count() == 1
+    page.locator("#chat a.cite[href^='#src-1-']").first.click()  # a marker in the first answer
+    page.wait_for_function("() => document.querySelector('#turn-1').open", timeout=5000)
+    screenshot(page, "04-follow-up")
+    if os.environ.get("NEWSRAG_UPDATE_SCREENSHOT"):
+        page.locator("#chat a.cite[href^='#src-4-']").first.click()
+        page.wait_for_timeout(800)
+        page.evaluate("() => window.scrollTo(0, 0)")
+        page.wait_for_timeout(300)
+        page.screenshot(path=str(ROOT / "docs" / "screenshot.png"), clip={"x": 0, "y": 0, "width": 1400, "height": 920})
+
+    page.click("#clear-btn")
+    page.wait_for_function("() => document.querySelectorAll('#chat [data-testid=user]').length === 0", timeout=5000)
+    assert "Sources appear here" in page.locator("#nr-sources").inner_text()
+    # a fresh conversation: the follow-up no longer has its context
+    timed_ask(page, "Where was she speaking?")
+    assert len(user_messages(page)) == 1
+    assert "Munich Security Conference" not in last_answer(page)
+    assert_no_traceback(page)
+
+
+def test_refusal_shows_no_sources(page: Any) -> None:
+    timed_ask(page, "What is the boiling point of liquid nitrogen on Neptune?")
+    answer = last_answer(page)
+    assert "The articles don't say." in answer
+    assert "do not answer this" in answer
+    assert page.locator("#chat a.cite").count() == 0
+    assert page.locator("#nr-sources .src").count() == 0
+    assert "No sources" in page.locator("#nr-sources").inner_text()
+    screenshot(page, "05-refusal")
+
+
+def test_upload_ask_and_remove(page: Any, tmp_path: Path) -> None:
+    article = tmp_path / "test-gazette-bridge.txt"
+    article.write_text(BRIDGE_ARTICLE)
+    status = upload(page, article)
+    assert "Indexed 1 article" in status and "added" in status
+    corpus = page.locator("#nr-corpus").inner_text()
+    assert "Brindlecombe opens its Quorra footbridge" in corpus
+    screenshot(page, "06-uploaded")
+
+    page.get_by_role("tab", name="Ask").click()
+    timed_ask(page, "When did the Quorra footbridge in Brindlecombe open?")
+    assert "14 May 2031" in last_answer(page)
+    page.locator("#chat [data-testid=bot] a.cite").first.click()
+    active = page.locator("#nr-sources .src.src-active")
+    active.wait_for(timeout=5000)
+    assert "Test Gazette" in active.inner_text()
+    assert "test-gazette-bridge.txt" in active.inner_text()
+    screenshot(page, "07-uploaded-cited")
+
+    # remove it again: it leaves the corpus list
+    page.get_by_role("tab", name="Articles").click()
+    page.locator("#remove-choice input").click()
+    page.get_by_role("option", name="test-gazette-bridge.txt", exact=False).click()
+    page.click("#remove-btn")
+    page.locator("#nr-status-text", has_text="Removed test-gazette-bridge.txt").wait_for(timeout=30_000)
+    assert "Quorra" not in page.locator("#nr-corpus").inner_text()
+
+
+def test_bad_upload_is_reported(page: Any, tmp_path: Path) -> None:
+    bad = tmp_path / "garbage.txt"
+    bad.write_bytes(b"\x00\x01\x02binary\x00" * 50)
+    status = upload(page, bad)
+    assert "Nothing was indexed" in status and "binary" in status and "garbage.txt" in status
+    assert str(tmp_path) not in status  # no server paths
+    assert page.locator("#nr-corpus table.corpus tbody tr").count() >= 5  # the index is intact
+    assert_no_traceback(page)
+    screenshot(page, "08-bad-upload")
+
+
+def test_article_markup_is_inert(page: Any, tmp_path: Path) -> None:
+    article = tmp_path / "xss-article.txt"
+    article.write_text(XSS_ARTICLE)
+    assert "Indexed 1 article" in upload(page, article)
+    assert "<b>harbour</b>" in page.locator("#nr-corpus").inner_text()  # the title, as text
+    page.get_by_role("tab", name="Ask").click()
+
+    timed_ask(page, "How many ledgers does the Quillmere harbour archive hold?")
+    timed_ask(page, "Where were the Quillmere ledgers moved?")
+    page.locator("#chat [data-testid=bot] a.cite").last.click()
+    page.wait_for_timeout(300)
+    sources = page.locator("#nr-sources").inner_text()
+    chat = page.locator("#chat").inner_text()
+    assert '<img src=x onerror="window.__xss=2">' in sources
+    assert '<img src=x onerror="window.__xss=2">' in chat
+    assert "<b>harbour</b>" in sources
+    page.locator("#nr-sources summary").last.click()  # open the first turn's sources too
+    assert "<script>window.__xss=1</script>" in page.locator("#nr-sources").inner_text()
+    assert page.evaluate("() => typeof window.__xss") == "undefined"
+    assert page.locator("#nr-sources img, #nr-sources script, #chat img[src=x]").count() == 0
+    screenshot(page, "09-markup-inert")
+
+
+def test_errors_are_readable_and_keep_the_conversation(page: Any) -> None:
+    timed_ask(page, "What is landlocked Belarus dependent on Russia for?")
+    # empty question: a warning, nothing added to the chat
+    page.fill("#question textarea", "   ")
+    page.click("#ask-btn")
+    page.get_by_text("The question is empty").first.wait_for(timeout=10_000)
+    page.wait_for_timeout(500)
+    assert len(user_messages(page)) == 1
+    screenshot(page, "10-empty-question")
+
+    # the model server is down (nothing listens at RAG_OPENAI_BASE_URL): a readable message in the chat
+    page.locator("#settings > button").first.click()
+    choose(page, "Generator", "openai")
+    ask(page, "What did Tikhanovskaya call for in Munich?")
+    error = page.locator("#chat .rag-error").last.inner_text()
+    assert "Could not answer" in error and "model server" in error, error
+    # a bad date filter, back on the extractive generator
+    choose(page, "Generator", "extractive")
+    page.locator("#settings").get_by_label("Published from").fill("19 Dec 2022")
+    ask(page, "When did Putin visit Minsk in December 2022?")
+    assert "YYYY-MM-DD" in page.locator("#chat .rag-error").last.inner_text()
+    page.locator("#settings").get_by_label("Published from").fill("")
+    # the conversation goes on: errors are not part of the history
+    ask(page, "What did Tikhanovskaya call for in Munich?")
+    assert "coalition of countries" in last_answer(page)
+    assert len(user_messages(page)) == 4
+    # the first answer and its sources are still there
+    assert "fuel" in page.locator("#chat [data-testid=bot]").first.inner_text()
+    assert page.locator("#src-1-1").count() == 1
+    assert_no_traceback(page)
+    screenshot(page, "11-errors")
+    page.locator("#chat a.cite[href='#src-1-1']").click()
+    assert page.locator("#src-1-1.src-active").count() == 1
+
+
+def test_sessions_keep_separate_conversations(browser: Any, server: str) -> None:
+    a, b = open_page(browser, server), open_page(browser, server)
+    try:
+        ask(a, "What did Tikhanovskaya call for in Munich?")
+        ask(b, "When did Putin visit Minsk in December 2022?")
+        ask(a, "Where was she speaking?")
+        ask(b, "Where was she speaking?")
+        assert user_messages(a) == ["What did Tikhanovskaya call for in Munich?", "Where was she speaking?"]
+        assert user_messages(b) == ["When did Putin visit Minsk in December 2022?", "Where was she speaking?"]
+        # each follow-up used its own session's history
+        assert "Munich Security Conference" in last_answer(a)
+        assert "Munich Security Conference" not in last_answer(b)
+        assert "Tikhanovskaya" not in b.locator("#nr-sources").inner_text()
+        screenshot(a, "12-session-a")
+        screenshot(b, "12-session-b")
+    finally:
+        a.context.close()
+        b.context.close()
+
+
+@pytest.mark.filterwarnings("ignore::DeprecationWarning:gradio_client.*")
+def test_gradio_client_ask_endpoint(server: str) -> None:
+    from gradio_client import Client
+    from gradio_client.exceptions import AppError
+
+    client = Client(server, verbose=False)
+    endpoints = client.view_api(print_info=False, return_format="dict")["named_endpoints"]
+    assert "/ask" in endpoints
+
+    q1 = "When did Putin visit Minsk in December 2022?"
+    res = client.predict(q1, [], 5, "", "", "", "", api_name="/ask")
+    assert not res["refused"] and res["citations"]
+    c = res["citations"][0]
+    assert {"number", "title", "outlet", "published", "passage", "quote", "verified"} <= set(c)
+    assert c["quote"] in c["passage"]
+    assert "first visit" in res["answer"]
+    q2 = "What did Tikhanovskaya call for in Munich?"
+    a2 = client.predict(q2, api_name="/ask")["answer"]
+    follow = client.predict("Where was she speaking?", [[q2, a2]], api_name="/ask")
+    assert "Munich Security Conference" in follow["answer"]
+    alone = client.predict("Where was she speaking?", [], api_name="/ask")
+    assert "Munich Security Conference" not in alone["answer"]
+    outlet_only = client.predict(q1, [], 3, "extractive", "Bloomberg", "", "", api_name="/ask")
+    assert all(c["outlet"] == "Bloomberg" for c in outlet_only["citations"])
+    with pytest.raises(AppError, match="question is empty"):
+        client.predict("", api_name="/ask")
+    articles = client.predict(api_name="/articles")
+    assert len(articles) >= 5 and {"id", "title", "outlet", "published", "chunks"} <= set(articles[0])
+
+
+def test_report_timings() -> None:
+    """Not a check: writes the click-to-first-text and click-to-finished medians for the report."""
+    if not TIMINGS:
+        pytest.skip("no timed questions ran")
+    ARTIFACTS.mkdir(exist_ok=True)
+    summary = {
+        "questions": len(TIMINGS),
+        "median_first_token_s": round(statistics.median(t["first_token"] for t in TIMINGS), 3),
+        "median_total_s": round(statistics.median(t["total"] for t in TIMINGS), 3),
+        "all": TIMINGS,
+    }
+    (ARTIFACTS / "ui-timings.json").write_text(json.dumps(summary, indent=2))
+    print(f"\nUI timings (extractive): {summary['median_first_token_s']} s to first text, "
+          f"{summary['median_total_s']} s to finished answer over {len(TIMINGS)} questions")
