@@ -1,0 +1,459 @@
+"""`rag bench PATH`: indexing speed, retrieval quality and answer accuracy on RealTimeQA.
+
+PATH holds `articles.jsonl.gz` and `questions.jsonl` (see its README; evaluation data only,
+never copied into the project). The bench:
+
+1. indexes the articles into a fresh data dir through the normal `Rag.index()` path and
+   measures wall time, chunks/s, peak RSS (ru_maxrss of this process) and index size on disk,
+   with a breakdown (chunking, embedding, Chroma writes, keyword index); then embeds a sample
+   of the same chunk texts alone, with the same embedder and call size, so the pipeline's
+   overhead is a ratio measured in the same run (same machine load);
+2. retrieves for every question (query = the question text only) with the HybridRetriever in
+   "dense", "keyword" (BM25) and "hybrid" (RRF) mode, FETCH chunks each, deduplicated to
+   articles in rank order -> article-level Hits@1/5/10 and MRR@10, and latency p50/p95 of
+   one retrieval (BM25 is loaded once, never rebuilt per query). From the same dense and BM25
+   lists it also recomputes fusion offline for other rrf_k, weights and fetch_k (no re-run);
+3. answers the multiple-choice questions with each requested generator: the question text
+   followed by its four choices; an answer counts when it names the right choice's text and
+   no other choice's.
+
+`--limit N`: the first N articles, and only the questions whose gold article is among them.
+Settings come from the environment (RAG_CHUNK_SIZE, RAG_EMBED_BACKEND, RAG_RRF_K, ...), except
+data_dir. RAG_BENCH_EMBED_SAMPLE caps the embedding-only sample (default 3000 chunks; 0 = all).
+RAG_BENCH_ANSWER_LIMIT=N answers only the first N questions (a fixed subset, for quick runs).
+RAG_BENCH_KEEP_INDEX=1 keeps the index folder (its path is printed).
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import os
+import platform
+import re
+import resource
+import shutil
+import tempfile
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+from rag.errors import RagError
+
+FETCH = 40  # chunks per retrieval for the article-level metrics (enough for 10 distinct articles)
+HITS_AT = (1, 5, 10)
+MODES = ("dense", "keyword", "hybrid")
+MODE_LABEL = {"dense": "dense only", "keyword": "BM25 only", "hybrid": "fused (RRF)"}
+CALL_SIZE = 256  # = rag.pipeline.EMBED_BUFFER: chunks per embedder call while indexing
+
+
+# -- machine -------------------------------------------------------------------------------------
+
+def machine() -> dict[str, Any]:
+    """Cores, memory, CPU model and load: printed with every result."""
+    model = ""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    mem_gb = None
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal:"):
+                mem_gb = round(int(line.split()[1]) / 1024**2, 1)
+    except OSError:
+        pass
+    return {
+        "cpus": os.cpu_count(), "cpu_model": model or platform.processor() or "unknown", "memory_gb": mem_gb,
+        "loadavg": [round(x, 2) for x in os.getloadavg()], "python": platform.python_version(),
+        "platform": platform.platform(),
+    }
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+
+
+def rss_mb() -> float:
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
+def disk_size(folder: Path) -> int:
+    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
+
+
+# -- data ------------------------------------------------------------------------------------------
+
+def read_articles(path: Path, limit: int | None) -> list[dict[str, Any]]:
+    out = []
+    with gzip.open(path, "rt", encoding="utf-8") as fh:
+        for line in fh:
+            if line.strip():
+                out.append(json.loads(line))
+                if limit is not None and len(out) >= limit:
+                    break
+    return out
+
+
+def read_questions(path: Path, article_ids: set[str]) -> list[dict[str, Any]]:
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return [q for q in rows if set(q["gold_ids"]) & article_ids]
+
+
+def mc_text(q: dict[str, Any]) -> str:
+    letters = "ABCD"
+    return q["question"] + "\nChoices: " + " ".join(f"({letters[i]}) {c}" for i, c in enumerate(q["choices"]))
+
+
+def _norm(text: str) -> str:
+    return " ".join(re.sub(r"[^0-9a-z]+", " ", text.lower()).split())
+
+
+def named_choices(answer_text: str, choices: Sequence[str]) -> list[int]:
+    """Indexes of the choices whose text the answer names (whole words, punctuation ignored)."""
+    from rag.verify import MARKER
+
+    text = f" {_norm(MARKER.sub('', answer_text))} "
+    return [i for i, c in enumerate(choices) if _norm(c) and f" {_norm(c)} " in text]
+
+
+# -- timing helpers ----------------------------------------------------------------------------
+
+@contextmanager
+def timed_methods(targets: list[tuple[Any, str, str]], timers: dict[str, float]) -> Iterator[None]:
+    """Accumulate wall time of obj.method calls into timers[label] (instance patching, restored)."""
+    originals = []
+    for obj, method, label in targets:
+        original = getattr(obj, method)
+        timers.setdefault(label, 0.0)
+
+        def wrapper(*a: Any, _f: Callable[..., Any] = original, _l: str = label, **kw: Any) -> Any:
+            started = time.perf_counter()
+            try:
+                return _f(*a, **kw)
+            finally:
+                timers[_l] += time.perf_counter() - started
+
+        setattr(obj, method, wrapper)
+        originals.append((obj, method))
+    try:
+        yield
+    finally:
+        for obj, method in originals:
+            delattr(obj, method)
+
+
+def percentile(values: Sequence[float], q: float) -> float:
+    from rag.evaluate import percentile as pct
+
+    return pct(values, q)
+
+
+def _progress(console: Console) -> Progress:
+    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                    TimeRemainingColumn(), console=console)
+
+
+# -- the bench ---------------------------------------------------------------------------------------
+
+def article_ranking(chunk_ids: Sequence[str], article_of: dict[str, str]) -> list[str]:
+    return list(dict.fromkeys(article_of[c] for c in chunk_ids if c in article_of))
+
+
+def retrieval_metrics(rankings: list[list[str]], golds: list[set[str]]) -> dict[str, float]:
+    from rag.evaluate import gold_rank, hits_and_rr
+
+    rows = [hits_and_rr(gold_rank(r, g, 10), HITS_AT, 10) for r, g in zip(rankings, golds, strict=True)]
+    n = max(len(rows), 1)
+    return {key: round(sum(r[key] for r in rows) / n, 4) for key in rows[0]} if rows else {}
+
+
+def index_corpus(rag: Any, source: Path, n_articles: int, console: Console) -> dict[str, Any]:
+    timers: dict[str, float] = {}
+    targets = [(rag.embedder, "embed", "embedding"), (rag.store, "upsert", "chroma_upsert"),
+               (rag.chunker, "chunks", "chunking"), (rag.keyword, "build", "bm25_build+save")]
+    rss_before = rss_mb()
+    with _progress(console) as progress, timed_methods(targets, timers):
+        task = progress.add_task("indexing articles", total=n_articles)
+        started = time.perf_counter()
+        report = rag.index([source], progress=lambda done, _id: progress.update(task, completed=done))
+        seconds = time.perf_counter() - started
+    chunks = report.added + report.updated
+    other = seconds - sum(timers.values())
+    return {
+        "articles": report.articles, "chunks": chunks, "errors": len(report.errors), "seconds": round(seconds, 1),
+        "chunks_per_s": round(chunks / seconds, 1), "articles_per_s": round(report.articles / seconds, 2),
+        "rss_before_mb": round(rss_before, 0), "peak_rss_mb": round(peak_rss_mb(), 0),
+        "breakdown_s": {**{k: round(v, 1) for k, v in timers.items()},
+                        "other (load, store reads, ...)": round(other, 1)},
+    }
+
+
+def embed_only(rag: Any, cap: int, console: Console) -> dict[str, Any]:
+    """Embed chunk texts alone (same text as indexing: title + passage), same embedder, same
+    call size; a fixed evenly spaced sample when the corpus is larger than `cap`."""
+    from rag.retrieve import keyword_text
+
+    texts = [keyword_text(c) for c in rag.store.chunks()]
+    total = len(texts)
+    if cap and total > cap:
+        step = total / cap
+        texts = [texts[int(i * step)] for i in range(cap)]
+    with _progress(console) as progress:
+        task = progress.add_task("embedding only", total=len(texts))
+        started = time.perf_counter()
+        for begin in range(0, len(texts), CALL_SIZE):
+            rag.embedder.embed(texts[begin : begin + CALL_SIZE])
+            progress.advance(task, min(CALL_SIZE, len(texts) - begin))
+        seconds = time.perf_counter() - started
+    return {"chunks": len(texts), "of_total": total, "seconds": round(seconds, 1),
+            "chunks_per_s": round(len(texts) / seconds, 1),
+            "mean_chars": round(sum(map(len, texts)) / max(len(texts), 1))}
+
+
+def run_retrieval(rag: Any, questions: list[dict[str, Any]], console: Console) -> dict[str, Any]:
+    retriever = rag.retriever
+    golds = [set(q["gold_ids"]) for q in questions]
+    article_of: dict[str, str] = {}
+    chunk_lists: dict[str, list[list[str]]] = {}
+    results: dict[str, Any] = {}
+    with _progress(console) as progress:
+        for mode in MODES:
+            retriever.mode = mode
+            retriever.search(questions[0]["question"], FETCH)  # warm-up: loads BM25 and the HNSW index
+            lists, latencies, latencies_topk = [], [], []
+            task = progress.add_task(f"retrieval: {MODE_LABEL[mode]}", total=len(questions))
+            for q in questions:
+                started = time.perf_counter()
+                passages = retriever.search(q["question"], FETCH)
+                latencies.append(time.perf_counter() - started)
+                for p in passages:
+                    article_of[p.chunk.id] = p.chunk.article_id
+                lists.append([p.chunk.id for p in passages])
+                progress.advance(task)
+            # What the product does: top_k passages; timed as a whole and split by component.
+            timers: dict[str, float] = {}
+            targets = [(rag.embedder, "embed", "embed query"), (rag.store, "search", "chroma query"),
+                       (rag.store, "generation", "generation check"), (rag.keyword, "search", "bm25 search"),
+                       (rag.store, "get", "chroma get (ids)")]
+            with timed_methods(targets, timers):
+                for q in questions:
+                    started = time.perf_counter()
+                    retriever.search(q["question"])
+                    latencies_topk.append(time.perf_counter() - started)
+            chunk_lists[mode] = lists
+            rankings = [article_ranking(c, article_of) for c in lists]
+            results[mode] = {
+                **retrieval_metrics(rankings, golds),
+                "latency_ms": {"p50": round(percentile(latencies_topk, 50) * 1000, 1),
+                               "p95": round(percentile(latencies_topk, 95) * 1000, 1)},
+                f"latency_ms_k{FETCH}": {"p50": round(percentile(latencies, 50) * 1000, 1),
+                                         "p95": round(percentile(latencies, 95) * 1000, 1)},
+                "under_10_articles": sum(len(r) < 10 for r in rankings),
+                "latency_breakdown_ms_mean": {k: round(v / len(questions) * 1000, 2) for k, v in timers.items()},
+            }
+    retriever.mode = "hybrid"
+    results["fusion_sweep"] = fusion_sweep(chunk_lists, article_of, golds, rag.settings.rrf_k)
+    results["per_question"] = [
+        {"id": q["id"], **{mode: article_ranking(chunk_lists[mode][i], article_of)[:10] for mode in MODES}}
+        for i, q in enumerate(questions)
+    ]
+    return results
+
+
+def fusion_sweep(chunk_lists: dict[str, list[list[str]]], article_of: dict[str, str], golds: list[set[str]],
+                 rrf_k: int) -> list[dict[str, Any]]:
+    """Fusion variants recomputed from the same dense and BM25 lists (no new retrieval)."""
+    from rag.retrieve import rrf
+
+    variants: list[dict[str, Any]] = []
+    dense, sparse = chunk_lists["dense"], chunk_lists["keyword"]
+
+    def add(name: str, rankings: list[list[str]]) -> None:
+        variants.append({"variant": name, **retrieval_metrics(rankings, golds)})
+
+    for k in sorted({20, 60, rrf_k}):
+        for fetch in (20, FETCH):
+            for w_dense, w_sparse in ((1.0, 1.0), (1.0, 0.5), (0.5, 1.0)):
+                fused = [rrf([d[:fetch], s[:fetch]], k, [w_dense, w_sparse])
+                         for d, s in zip(dense, sparse, strict=True)]
+                add(f"chunk RRF k={k} fetch={fetch} w(dense,bm25)=({w_dense},{w_sparse})",
+                    [article_ranking([c for c, _ in f[:FETCH]], article_of) for f in fused])
+    for k in sorted({20, 60, rrf_k}):  # fuse article rankings instead of chunk rankings
+        fused = [rrf([article_ranking(d, article_of), article_ranking(s, article_of)], k)
+                 for d, s in zip(dense, sparse, strict=True)]
+        add(f"article-level RRF k={k} fetch={FETCH}", [[a for a, _ in f] for f in fused])
+    return variants
+
+
+def run_answers(rag: Any, questions: list[dict[str, Any]], generators: list[str], console: Console) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for name in generators:
+        try:
+            rag.generator(name)
+        except RagError as err:
+            out[name] = {"error": str(err)}
+            continue
+        rows, totals = [], []
+        with _progress(console) as progress:
+            task = progress.add_task(f"answers: {name}", total=len(questions))
+            for q in questions:
+                try:
+                    answer = rag.answer(mc_text(q), generator=name)
+                except RagError as err:
+                    out[name] = {"error": str(err), "answered_before_error": len(rows)}
+                    break
+                named = named_choices(answer.text, q["choices"])
+                correct = len(named) == 1 and named[0] in q["answer"]
+                # No answer text in the results: it quotes the articles, which stay out of the project.
+                rows.append({"id": q["id"], "correct": correct, "named": named, "refused": answer.refused,
+                             "answer_chars": len(answer.text)})
+                totals.append(answer.timings.get("total", 0.0))
+                progress.advance(task)
+            else:
+                n = max(len(rows), 1)
+                out[name] = {
+                    "questions": len(rows),
+                    "accuracy": round(sum(r["correct"] for r in rows) / n, 4),
+                    "named_exactly_one_choice": round(sum(len(r["named"]) == 1 for r in rows) / n, 4),
+                    "refused": round(sum(r["refused"] for r in rows) / n, 4),
+                    "answer_s_p50": round(percentile(totals, 50), 3),
+                    "per_question": rows,
+                }
+    return out
+
+
+def markdown(result: dict[str, Any]) -> str:
+    m, s, ix, emb = result["machine"], result["settings"], result["indexing"], result["embed_only"]
+    lines = [
+        f"# RealTimeQA bench ({result['label']})", "",
+        f"- date: {result['date']}; corpus: {ix['articles']} articles, {result['questions']} questions"
+        f"{' (--limit ' + str(result['limit']) + ')' if result['limit'] else ''}",
+        f"- machine: {m['cpus']} cores, {m['cpu_model']}, {m['memory_gb']} GB RAM; load average at start "
+        f"{m['loadavg']}, at end {result['loadavg_end']}",
+        "- settings: " + ", ".join(f"{k}={v}" for k, v in s.items()),
+        "- retrieval query: the question text only; article-level metrics from "
+        f"{FETCH} retrieved chunks deduplicated to articles in rank order", "",
+        "## Indexing", "",
+        "| chunks | time (s) | chunks/s | embed-only chunks/s | indexing / embed-only speed | peak RSS (MB) "
+        "| index size (MB) |",
+        "|---|---|---|---|---|---|---|",
+        f"| {ix['chunks']:,} | {ix['seconds']:,} | {ix['chunks_per_s']} | {emb['chunks_per_s']} "
+        f"({emb['chunks']:,} chunk sample) | {result['index_vs_embed_speed']} | {ix['peak_rss_mb']:,.0f} | "
+        f"{result['index_size_mb']:,} |", "",
+        "Time breakdown (s): " + ", ".join(f"{k} {v}" for k, v in ix["breakdown_s"].items()), "",
+        "## Retrieval (article level)", "",
+        "| mode | Hits@1 | Hits@5 | Hits@10 | MRR@10 | p50 ms (top_k) | p95 ms (top_k) |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for mode in MODES:
+        r = result["retrieval"][mode]
+        lines.append(f"| {MODE_LABEL[mode]} | {r['hits@1']:.3f} | {r['hits@5']:.3f} | {r['hits@10']:.3f} | "
+                     f"{r['mrr@10']:.3f} | {r['latency_ms']['p50']} | {r['latency_ms']['p95']} |")
+    lines += ["", "Mean time per top_k retrieval by component (ms): " + "; ".join(
+        f"{MODE_LABEL[mode]}: " + ", ".join(f"{k} {v}" for k, v in result["retrieval"][mode]
+                                             .get("latency_breakdown_ms_mean", {}).items() if v)
+        for mode in MODES)]
+    lines += ["", "Fusion variants recomputed from the same dense and BM25 lists:", "",
+              "| variant | Hits@1 | Hits@5 | Hits@10 | MRR@10 |", "|---|---|---|---|---|"]
+    for v in result["retrieval"]["fusion_sweep"]:
+        lines.append(f"| {v['variant']} | {v['hits@1']:.3f} | {v['hits@5']:.3f} | {v['hits@10']:.3f} "
+                     f"| {v['mrr@10']:.3f} |")
+    lines += ["", "## Multiple-choice answers", "",
+              "| generator | questions | accuracy | named exactly one choice | refused | p50 s |",
+              "|---|---|---|---|---|---|"]
+    for name, a in result["answers"].items():
+        if "error" in a:
+            lines.append(f"| {name} | - | unavailable: {a['error'][:120]} | | | |")
+        else:
+            lines.append(f"| {name} | {a['questions']} | {a['accuracy']:.3f} | {a['named_exactly_one_choice']:.3f} | "
+                         f"{a['refused']:.3f} | {a['answer_s_p50']} |")
+    return "\n".join(lines) + "\n"
+
+
+def main(args: argparse.Namespace) -> int:
+    from rag.embed import make_embedder
+    from rag.pipeline import Rag
+    from rag.settings import Settings
+
+    folder = Path(args.path)
+    articles_file, questions_file = folder / "articles.jsonl.gz", folder / "questions.jsonl"
+    for needed in (articles_file, questions_file):
+        if not needed.is_file():
+            raise RagError(f"{needed}: missing. PATH must hold articles.jsonl.gz and questions.jsonl (RealTimeQA).")
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    generators = [g.strip() for g in (args.generators or "").split(",") if g.strip()]
+    limit = args.limit if args.limit and args.limit > 0 else None
+    console = Console(stderr=True)
+    started_machine = machine()
+
+    work = Path(tempfile.mkdtemp(prefix="newsrag-bench-"))
+    try:
+        articles = read_articles(articles_file, limit)
+        source = articles_file
+        if limit is not None:
+            source = work / "articles.jsonl.gz"
+            with gzip.open(source, "wt", encoding="utf-8") as fh:
+                fh.writelines(json.dumps(a) + "\n" for a in articles)
+        questions = read_questions(questions_file, {a["id"] for a in articles})
+        del articles[:]
+        if not questions:
+            raise RagError(f"No question has its gold article among the first {limit} articles; raise --limit.")
+
+        settings = Settings(data_dir=work / "data")
+        embedder = make_embedder(settings)
+        load_started = time.perf_counter()
+        embedder.embed(["warm-up: load the model before timing"])
+        model_load = time.perf_counter() - load_started
+        rag = Rag(settings, embedder=embedder)
+        n_articles = limit or sum(1 for _ in gzip.open(articles_file, "rb"))
+
+        indexing = index_corpus(rag, source, n_articles, console)
+        indexing["model_load_s"] = round(model_load, 1)
+        size = disk_size(work / "data")
+        cap = int(os.environ.get("RAG_BENCH_EMBED_SAMPLE", "3000"))
+        embedding = embed_only(rag, cap, console)
+        retrieval = run_retrieval(rag, questions, console)
+        answer_limit = int(os.environ.get("RAG_BENCH_ANSWER_LIMIT", "0")) or None
+        answers = run_answers(rag, questions[:answer_limit], generators, console)
+
+        label = (f"chunk {settings.chunk_size}/{settings.chunk_overlap}, {settings.embed_backend}, "
+                 f"rrf_k {settings.rrf_k}, fetch_k {settings.fetch_k}")
+        result = {
+            "label": label, "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "machine": started_machine, "loadavg_end": [round(x, 2) for x in os.getloadavg()],
+            "limit": limit, "questions": len(questions), "query": "question text only",
+            "settings": {k: getattr(settings, k) for k in ("chunk_size", "chunk_overlap", "embed_backend",
+                                                           "embed_batch_size", "top_k", "fetch_k", "rrf_k")},
+            "indexing": indexing, "embed_only": embedding,
+            "index_vs_embed_speed": round(indexing["chunks_per_s"] / embedding["chunks_per_s"], 3),
+            "index_size_mb": round(size / 1024**2, 1),
+            "retrieval": retrieval, "answers": answers,
+        }
+        (out / "realtimeqa.json").write_text(json.dumps(result, indent=2, default=str), encoding="utf-8")
+        (out / "realtimeqa.md").write_text(markdown(result), encoding="utf-8")
+        Console().print(markdown(result))
+        Console().print(f"Results written to {out / 'realtimeqa.json'} and {out / 'realtimeqa.md'}")
+    finally:
+        if os.environ.get("RAG_BENCH_KEEP_INDEX"):
+            console.print(f"index kept in {work / 'data'}")
+        else:
+            shutil.rmtree(work, ignore_errors=True)
+    return 0
