@@ -44,6 +44,7 @@ class KeywordIndex:
         self._outlets = np.array([], dtype=object)
         self._published = np.array([], dtype=object)
         self._df: dict[str, int] = {}
+        self._tokens: list[list[str]] = []
 
     def __len__(self) -> int:
         return len(self._ids)

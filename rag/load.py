@@ -33,12 +33,6 @@ class RawArticle:
     meta: dict[str, str] = field(default_factory=dict)
 
 
-@dataclass
-class LoadResult:
-    articles: list[RawArticle] = field(default_factory=list)
-    errors: list[str] = field(default_factory=list)
-
-
 def load_paths(paths: Iterable[str | os.PathLike[str]]) -> Iterator[RawArticle | str]:
     """Yield each article found under `paths`, or an error message for a bad file or line.
 
