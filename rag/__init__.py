@@ -28,6 +28,7 @@ from rag.errors import (
     RagError,
     StoreError,
 )
+from rag.health import Check, check
 from rag.pipeline import AnswerStream, Rag
 from rag.settings import Settings
 from rag.types import REFUSAL, Answer, ArticleInfo, Citation, Filters, IndexReport, Passage
@@ -37,6 +38,7 @@ __all__ = [
     "Answer",
     "AnswerStream",
     "ArticleInfo",
+    "Check",
     "Citation",
     "Filters",
     "GeneratorError",
@@ -54,6 +56,7 @@ __all__ = [
     "answer",
     "answer_stream",
     "articles",
+    "check",
     "default",
     "index",
     "remove",

@@ -194,7 +194,7 @@ def index_corpus(rag: Any, source: Path, n_articles: int, console: Console) -> d
         started = time.perf_counter()
         report = rag.index([source], progress=lambda done, _id: progress.update(task, completed=done))
         seconds = time.perf_counter() - started
-    chunks = report.added + report.updated
+    chunks = report.added  # chunks embedded and written (new and updated articles)
     other = seconds - sum(timers.values())
     return {
         "articles": report.articles, "chunks": chunks, "errors": len(report.errors), "seconds": round(seconds, 1),

@@ -29,7 +29,10 @@ class Chunker:
             chunk_overlap=overlap,
             separators=SEPARATORS,
             is_separator_regex=True,
-            keep_separator=False,
+            # "end": each split keeps its separator, so merged splits are joined with "" and stay
+            # exact substrings. With False, LangChain joins them with the separator *pattern*
+            # itself (e.g. the sentence regex): such a piece is not in the source and was lost.
+            keep_separator="end",
             strip_whitespace=True,
         )
 
@@ -50,8 +53,8 @@ class Chunker:
         cursor = 0
         for piece in self._splitter.split_text(block):
             at = block.find(piece, cursor)
-            if at < 0:  # cannot happen with keep_separator=False; guard the span invariant anyway
-                continue
+            if at < 0:  # pieces are exact substrings in order; anything else is a splitter bug
+                raise RuntimeError(f"chunker lost the span of a piece of {len(piece)} characters")
             yield offset + at, piece
             cursor = at + 1
 

@@ -30,7 +30,11 @@ FOOTER_START = re.compile(
 BOILERPLATE = re.compile(
     r"^(subscribe( now)?\b|support independent journalism|advertisement$|skip to (main )?content|"
     r"image:|file photo\.?$|\(?(photo )?credit:|photo:|getty images$|click here to|"
-    r"sign in$|log in$|follow us\b|share on\b|copy link$|listen to (this )?article)",
+    r"sign in$|log in$|follow us\b|share on\b|copy link$|listen to (this )?article|"
+    # video-player furniture and ad-feedback forms scraped from news sites (CNN in RealTimeQA):
+    # a page that is only this has no article at all
+    r"video ad feedback\b|(\d+\.\s*)?how relevant is this ad to you\??$|video player was slow to load|"
+    r"thank you for your feedback|ad feedback$)",
     re.I,
 )
 BYLINE = re.compile(r"^(by\s+[A-Z][\w.'-]+(\s+[A-Z][\w.'-]+){0,3}\s*$)", re.I)
@@ -62,9 +66,9 @@ def clean(raw: RawArticle) -> Article:
     lines = list(_lines(raw.text))
     given = raw.meta.get("title", "")
     # With a title from the source's metadata, the text starts with the body unless it repeats it.
-    title_idx = _title_index(lines) if not given or (lines and lines[0][2] == given) else -1
+    title_idx = _title_index(raw.text, lines) if not given else 0 if lines and lines[0][2] == given else -1
     title = given or (lines[title_idx][2] if lines else "")
-    body = _body(lines, title_idx)
+    body = _body(raw.text, lines, title_idx) or _lone_paragraph(lines, title_idx)
     return Article(
         id=raw.id,
         text=raw.text,
@@ -86,33 +90,74 @@ def _lines(text: str) -> Iterator[Line]:
             yield start, start + len(stripped), stripped
 
 
-def _title_index(lines: list[Line]) -> int:
+def _title_index(text: str, lines: list[Line]) -> int:
     """Index of the title line: the first line, unless it is a breadcrumb ("Home News X")
-    repeated by the next line, or a one- or two-word section label before a longer line."""
+    repeated by the next line, or a one- or two-word section label ("Belarus") before a line
+    that looks like a headline: a line of its own that is not a sentence. (A lead paragraph
+    after "CNN —" is the body, not a title: taking it for one dropped it from the index.)"""
     if len(lines) < 2:
         return 0
     first, second = lines[0][2], lines[1][2]
     if first.endswith(second) and first != second:
         return 1
-    if len(first.split()) <= 2 and len(second.split()) > 3 and not SENTENCE_END.search(first):
+    alone = len(lines) == 2 or text.count("\n", lines[1][1], lines[2][0]) >= 2
+    if (len(first.split()) <= 2 and len(second.split()) > 3 and not SENTENCE_END.search(first)
+            and not SENTENCE_END.search(second) and alone):
         return 1
     return 0
 
 
-def _body(lines: list[Line], title_idx: int) -> list[Line]:
-    kept: list[Line] = []
+def _body(text: str, lines: list[Line], title_idx: int) -> list[Line]:
+    """The body lines. Each paragraph is judged as a whole: one line of scraped text, or the
+    run of lines a hard-wrapped text splits it into (whose pieces are not sentences alone)."""
+    rest = lines[title_idx + 1 :]
+    units = _paragraphs(text, rest) if _hard_wrapped(lines) else [[line] for line in rest]
+    kept: list[tuple[str, list[Line]]] = []
     seen: list[str] = [_norm(lines[title_idx][2])] if lines and title_idx >= 0 else []
-    for line in lines[title_idx + 1 :]:
-        if FOOTER_START.match(line[2]):
+    for unit in units:
+        joined = " ".join(line[2] for line in unit)
+        if FOOTER_START.match(joined):
             break
-        norm = _norm(line[2])
-        if _is_prose(line[2]):
+        norm = _norm(joined)
+        if _is_prose(joined):
             if not _repeats(norm, seen[-4:]):
-                kept.append(line)
-            elif kept and norm != _norm(kept[-1][2]) and norm in _norm(kept[-1][2]):
-                kept[-1] = line  # a repeated caption: keep the copy without the photo credit
+                kept.append((norm, unit))
+            elif kept and norm != kept[-1][0] and norm in kept[-1][0]:
+                kept[-1] = (norm, unit)  # a repeated caption: keep the copy without the photo credit
         seen.append(norm)
-    return kept
+    return [line for _, unit in kept for line in unit]
+
+
+def _hard_wrapped(lines: list[Line]) -> bool:
+    """Text wrapped at a fixed width (e-mail, plain-text exports): no line much longer than a
+    terminal, most lines ending near the widest one, and most of those in mid-sentence.
+    (Scraped pages put a whole paragraph on each line, often hundreds of characters long.)"""
+    widest = max((end - start for start, end, _ in lines), default=0)
+    full = [text for start, end, text in lines if end - start >= 0.6 * widest]
+    if len(lines) < 6 or widest > 100 or len(full) < 0.5 * len(lines):
+        return False
+    return sum(not SENTENCE_END.search(text) for text in full) >= 0.5 * len(full)
+
+
+def _paragraphs(text: str, lines: list[Line]) -> list[list[Line]]:
+    """Lines grouped into paragraphs: a blank line starts a new one."""
+    groups: list[list[Line]] = []
+    for line in lines:
+        if groups and text.count("\n", groups[-1][-1][1], line[0]) == 1:
+            groups[-1].append(line)
+        else:
+            groups.append([line])
+    return groups
+
+
+def _lone_paragraph(lines: list[Line], title_idx: int) -> list[Line]:
+    """A text whose only prose is its first line (a one-paragraph note) is that paragraph, not
+    a title with an empty body: otherwise it would be indexed as nothing."""
+    rest = lines[title_idx + 1 :] if title_idx >= 0 else lines
+    first = lines[max(title_idx, 0)] if lines else None
+    if first and not rest and _is_prose(first[2]):
+        return [first]
+    return []
 
 
 def _is_prose(text: str) -> bool:

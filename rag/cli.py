@@ -42,6 +42,7 @@ def build_parser() -> argparse.ArgumentParser:
     _ui_parser(commands)
     _eval_parser(commands)
     _bench_parser(commands)
+    _serve_check_parser(commands)
     return parser
 
 
@@ -66,7 +67,8 @@ def _index(args: argparse.Namespace) -> int:
     import rag
 
     if args.remove:
-        _print_report(rag.remove(args.remove))
+        report = rag.remove(args.remove)
+        print(f"{report.articles} articles removed ({report.removed} chunks)")
         return 0
     if not args.paths:
         raise RagError("Give at least one file or folder to index (or --remove ARTICLE_ID).")
@@ -84,8 +86,9 @@ def _index(args: argparse.Namespace) -> int:
 
 
 def _print_report(report: IndexReport) -> None:
-    print(f"{report.articles} articles: {report.added} chunks added, {report.updated} updated, "
-          f"{report.unchanged} unchanged, {report.removed} removed")
+    current = report.articles - report.new - report.updated
+    print(f"{report.articles} articles read: {report.new} new, {report.updated} updated, {current} already current; "
+          f"chunks: {report.added} embedded and added, {report.removed} removed, {report.unchanged} unchanged")
     for error in report.errors:
         print(f"skipped: {error}", file=sys.stderr)
 
@@ -183,6 +186,21 @@ def _bench(args: argparse.Namespace) -> int:
     from rag.bench import main as run_bench
 
     return run_bench(args)
+
+
+def _serve_check_parser(commands: argparse._SubParsersAction) -> None:
+    sub = _command(commands, "serve-check", _serve_check, "Check that the configured store (embedded or "
+                   "RAG_CHROMA_URL), embedding model and generator are reachable; exit 1 if one is not.")
+    sub.add_argument("--generator", choices=["extractive", "llamacpp", "openai"], help="override RAG_GENERATOR")
+
+
+def _serve_check(args: argparse.Namespace) -> int:
+    import rag
+
+    results = rag.check(generator=args.generator)
+    for r in results:
+        print(f"{r.component:<10} {'ok' if r.ok else 'DOWN':<5} {r.detail}")
+    return 0 if all(r.ok for r in results) else 1
 
 
 if __name__ == "__main__":

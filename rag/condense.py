@@ -3,9 +3,11 @@
 "What did she call for in Munich?" retrieves nothing useful on its own. The condensed query
 adds what the conversation was about. Two condensers share one protocol:
 - `KeywordCondenser` (no model): when the question leans on the conversation (a pronoun or
-  a vague reference, or very few content words), it appends the content words and names of
-  the previous question and answer. Retrieval is the consumer, and both BM25 and the
-  embedding tolerate an appended keyword tail well.
+  a vague reference, or very few content words), it appends the content words of the
+  previous question and only the names and numbers of the previous answer. A whole answer
+  sentence would outweigh the follow-up itself: "Since when was that his first visit?" after
+  an answer about a visit's date then retrieves the sentence that answered, not the one that
+  says "first visit since 2019". Both BM25 and the embedding tolerate a keyword tail well.
 - `LLMCondenser`: asks the chat model to rewrite the question with prompts/condense.txt,
   falling back to the keyword condenser if the model's rewrite is empty or runs on.
 """
@@ -37,19 +39,30 @@ class KeywordCondenser:
         if not history or not _needs_context(question):
             return question
         last_q, last_a = history[-1]
-        context = f"{last_q} {MARKER.sub('', last_a)}"
+        context = last_q.split() + _names_and_numbers(MARKER.sub("", last_a))
         seen = set(words(question))
-        extra = [w for w in dict.fromkeys(context.split()) if _keep(w, seen)]
+        cleaned = (w.strip(PUNCTUATION) for w in context)
+        extra = [w for w in dict.fromkeys(cleaned) if _keep(w, seen)]
         return f"{question} {' '.join(extra)}".strip()
+
+
+NAME_OR_NUMBER = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][\w'’-]+|\b\d[\d,.:/-]*\b")
+
+
+def _names_and_numbers(answer: str) -> list[str]:
+    """Capitalised words that do not start a sentence, and numbers."""
+    return NAME_OR_NUMBER.findall(answer.strip())
 
 
 def _needs_context(question: str) -> bool:
     return bool(ANAPHORA.search(question)) or len(terms(question)) < 3
 
 
+PUNCTUATION = ".,;:!?\"'()[]“”‘’"
+
+
 def _keep(word: str, seen: set[str]) -> bool:
-    clean = word.strip(".,;:!?\"'()[]“”‘’")
-    return bool(clean) and bool(terms(clean)) and clean.lower() not in seen
+    return bool(word) and bool(terms(word)) and word.lower() not in seen
 
 
 class LLMCondenser:

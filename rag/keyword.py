@@ -5,6 +5,12 @@ documents after every change and saved under the store's *generation*, a token t
 changes on each write. A reader whose cached generation differs from the store's reloads
 (or rebuilds) before searching, so the two sides never disagree, even across processes or
 after a crash between a store write and a keyword save. It is never rebuilt per query.
+An index built for a generation that starts with `WRITING` (a write under way, or killed)
+is kept in memory only: the store may still change under that token.
+
+Memory: documents are streamed in and only their term ids are kept, in one flat int32
+array (4 bytes a term, plus the vocabulary and BM25's own score matrix); the text is never
+held, and the saved form is that array, the vocabulary and the per-chunk filter fields.
 """
 
 from __future__ import annotations
@@ -13,7 +19,9 @@ import json
 import math
 import os
 import shutil
-from dataclasses import dataclass
+from array import array
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import bm25s
@@ -21,6 +29,7 @@ import numpy as np
 
 from rag.text import terms
 from rag.types import Filters
+from vectorstore.chroma import WRITING
 
 
 @dataclass(frozen=True)
@@ -30,6 +39,43 @@ class KeywordDoc:
     article_id: str
     outlet: str
     published: str
+
+
+@dataclass
+class _Fields:
+    """Per-document fields kept for results and filters (never the text)."""
+
+    ids: list[str] = field(default_factory=list)
+    articles: list[str] = field(default_factory=list)
+    outlets: list[str] = field(default_factory=list)
+    published: list[str] = field(default_factory=list)
+
+    def add(self, doc: KeywordDoc) -> None:
+        self.ids.append(doc.id)
+        self.articles.append(doc.article_id)
+        self.outlets.append(doc.outlet.lower())
+        self.published.append(doc.published)
+
+
+class _TermIds:
+    """Every document's term ids in one flat array; iterating yields one document's ids as a
+    short-lived list, which is what bm25s indexes fastest."""
+
+    def __init__(self, flat: np.ndarray, offsets: np.ndarray) -> None:
+        self.flat, self.offsets = flat, offsets
+
+    def __len__(self) -> int:
+        return len(self.offsets) - 1
+
+    def __iter__(self) -> Iterator[list[int]]:
+        for start, end in zip(self.offsets[:-1], self.offsets[1:], strict=True):
+            yield self.flat[start:end].tolist()
+
+    def doc_freqs(self, n_terms: int) -> np.ndarray:
+        """How many documents contain each term id."""
+        doc_of = np.repeat(np.arange(len(self), dtype=np.int64), np.diff(self.offsets))
+        pairs = np.unique(doc_of * n_terms + self.flat)
+        return np.bincount(pairs % n_terms, minlength=n_terms)
 
 
 class KeywordIndex:
@@ -43,26 +89,42 @@ class KeywordIndex:
         self._articles = np.array([], dtype=object)
         self._outlets = np.array([], dtype=object)
         self._published = np.array([], dtype=object)
-        self._df: dict[str, int] = {}
-        self._tokens: list[list[str]] = []
+        self._vocab: dict[str, int] = {"": 0}
+        self._df = np.zeros(1, dtype=np.int64)
+        self._fields = _Fields()
+        self._terms = _TermIds(np.zeros(0, dtype=np.int32), np.zeros(1, dtype=np.int64))
 
     def __len__(self) -> int:
         return len(self._ids)
 
-    def build(self, docs: list[KeywordDoc], generation: str) -> None:
-        """Index `docs` and save them as `generation`, replacing older generations on disk."""
-        self._set(docs, generation, [terms(d.text) for d in docs])
-        self._save(docs)
+    @property
+    def ids(self) -> list[str]:
+        """The chunk ids this index searches, in index order."""
+        return list(self._ids)
+
+    def build(self, docs: Iterable[KeywordDoc], generation: str) -> None:
+        """Index `docs`, read one at a time, as `generation`; save it (replacing older
+        generations on disk) unless the generation belongs to a write under way."""
+        fields, vocab, flat, offsets = _Fields(), {"": 0}, array("i"), array("q", [0])
+        for doc in docs:
+            fields.add(doc)
+            flat.extend(vocab.setdefault(term, len(vocab)) for term in terms(doc.text))
+            offsets.append(len(flat))
+        term_ids = _TermIds(np.frombuffer(flat, dtype=np.int32), np.frombuffer(offsets, dtype=np.int64))
+        self._set(fields, vocab, term_ids, generation)
+        if not generation.startswith(WRITING):
+            self._save()
 
     def load(self, generation: str) -> bool:
         """Load the saved index for `generation`; False if none is saved (rebuild then)."""
         folder = self.folder / generation
         try:
-            docs = [KeywordDoc(**d) for d in json.loads((folder / "docs.json").read_text())]
-            tokens = json.loads((folder / "tokens.json").read_text())
+            fields = _Fields(**json.loads((folder / "fields.json").read_text()))
+            vocab = {term: i for i, term in enumerate(json.loads((folder / "vocab.json").read_text()))}
+            term_ids = _TermIds(np.load(folder / "terms.npy"), np.load(folder / "offsets.npy"))
         except (OSError, ValueError, TypeError):
             return False
-        self._set(docs, generation, tokens)
+        self._set(fields, vocab, term_ids, generation)
         return True
 
     def search(self, query: str, k: int, filters: Filters | None = None) -> list[tuple[str, float]]:
@@ -79,36 +141,41 @@ class KeywordIndex:
     def idf(self, term: str) -> float:
         """Inverse document frequency of a stemmed term; unseen terms get the largest value."""
         n = max(len(self._ids), 1)
-        return math.log(1 + (n - self._df.get(term, 0) + 0.5) / (self._df.get(term, 0) + 0.5))
+        df = int(self._df[self._vocab[term]]) if term in self._vocab else 0
+        return math.log(1 + (n - df + 0.5) / (df + 0.5))
 
-    def _set(self, docs: list[KeywordDoc], generation: str, tokens: list[list[str]]) -> None:
+    def _set(self, fields: _Fields, vocab: dict[str, int], term_ids: _TermIds, generation: str) -> None:
         self.generation = generation
-        self._ids = [d.id for d in docs]
-        self._articles = np.array([d.article_id for d in docs], dtype=object)
-        self._outlets = np.array([d.outlet.lower() for d in docs], dtype=object)
-        self._published = np.array([d.published for d in docs], dtype=object)
-        self._df = {}
-        for doc_terms in tokens:
-            for term in set(doc_terms):
-                self._df[term] = self._df.get(term, 0) + 1
+        self._fields, self._vocab, self._terms = fields, vocab, term_ids
+        self._ids = fields.ids
+        self._articles = np.array(fields.articles, dtype=object)
+        self._outlets = np.array(fields.outlets, dtype=object)
+        self._published = np.array(fields.published, dtype=object)
+        self._df = term_ids.doc_freqs(len(vocab))
         self._bm25 = None
-        if docs:
+        if fields.ids:
+            # "" (id 0, in no document) is bm25s's empty token, so it indexes from ids as from tokens.
             self._bm25 = bm25s.BM25()
-            self._bm25.index(tokens, show_progress=False)
-        self._tokens = tokens
+            self._bm25.index(bm25s.tokenization.Tokenized(ids=term_ids, vocab=vocab), show_progress=False)
 
-    def _save(self, docs: list[KeywordDoc]) -> None:
+    def _save(self) -> None:
         """Write to a temporary folder and rename it into place, so a crash mid-save leaves
         either the complete new generation or none (then it is rebuilt from the store)."""
         self.folder.mkdir(parents=True, exist_ok=True)
         tmp = self.folder / f".tmp-{self.generation}-{os.getpid()}"
         shutil.rmtree(tmp, ignore_errors=True)
         tmp.mkdir()
-        (tmp / "docs.json").write_text(json.dumps([d.__dict__ for d in docs]))
-        (tmp / "tokens.json").write_text(json.dumps(self._tokens))
+        with (tmp / "fields.json").open("w") as fh:
+            json.dump(self._fields.__dict__, fh)  # json.dump streams: no second copy as one string
+        (tmp / "vocab.json").write_text(json.dumps(list(self._vocab)))
+        np.save(tmp / "terms.npy", self._terms.flat)
+        np.save(tmp / "offsets.npy", self._terms.offsets)
         final = self.folder / self.generation
         shutil.rmtree(final, ignore_errors=True)
-        os.replace(tmp, final)
+        try:
+            os.replace(tmp, final)
+        except OSError:  # another process sharing RAG_DATA_DIR saved this generation meanwhile: same content
+            shutil.rmtree(tmp, ignore_errors=True)
         for old in self.folder.iterdir():
             if old.name != self.generation and not old.name.startswith(".tmp-"):
                 shutil.rmtree(old, ignore_errors=True)

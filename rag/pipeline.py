@@ -16,6 +16,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from rag.chunk import Chunker
 from rag.clean import clean
 from rag.condense import Condenser, History, KeywordCondenser, LLMCondenser
@@ -29,9 +31,11 @@ from rag.settings import Settings
 from rag.types import Answer, ArticleInfo, Chunk, Filters, IndexReport, Passage
 from rag.verify import verify
 from vectorstore import IndexSpec, VectorStore, open_store
+from vectorstore.chroma import WRITING
 
 Progress = Callable[[int, str], None]  # (articles done, current article id)
-EMBED_BUFFER = 256  # chunks embedded and written together
+MAX_K = 50  # passages a question may ask for: more only slow the answer (the UI offers up to 15)
+EMBED_BUFFER = 256  # chunks of a batch of articles, embedded and written together in one upsert
 
 
 def default_corpus() -> Path:
@@ -66,78 +70,72 @@ class Rag:
     # -- indexing ---------------------------------------------------------------------------------
 
     def index(self, paths: Iterable[str | Path], progress: Progress | None = None, rebuild: bool = False) -> IndexReport:
-        """Add or update the articles under `paths`. Unchanged chunks are not re-embedded; a
-        changed article's old chunks are replaced. Bad files and lines are reported in
-        `IndexReport.errors` and skipped; the rest is indexed."""
+        """Add or update the articles under `paths`. Articles are streamed and handled in
+        batches of about EMBED_BUFFER chunks: only chunks not stored yet are embedded, and a
+        changed article's new chunks and the retirement of its stale ones are one atomic store
+        write. Bad files and lines are reported in `IndexReport.errors` and skipped; the rest
+        is indexed. When two sources give the same article id, the one read last is kept.
+
+        Killed at any point, the index still opens, each article in it is one complete
+        version (the one before or after this run), and running the same call again embeds
+        only what is missing and ends with the chunks a single clean run produces."""
+        items = load_paths(list(paths), self.settings.max_article_chars)  # a bad path fails before any change
         with self._write_lock:
             if rebuild:
                 self.store.reset()
-            self.store.bump_generation()  # readers now rebuild keyword search from the store
             try:
-                return self._index(load_paths(list(paths)), progress)
+                return self._index(items, progress)
             finally:
                 self._refresh_keyword()
 
     def _index(self, items: Iterator[RawArticle | str], progress: Progress | None) -> IndexReport:
-        existing = self._ids_by_article()
-        report, pending, errors = IndexReport(), [], []
-        for done, item in enumerate(items, start=1):
-            if isinstance(item, str):
-                errors.append(item)
-                continue
-            chunks = self.chunker.chunks(clean(item))
-            report += self._plan(item.id, chunks, existing.get(item.id, set()), pending)
-            if len(pending) >= EMBED_BUFFER:
-                self._write(pending)
+        self.store.purge_superseded()  # stale chunks left hidden by a run killed mid-write
+        report = IndexReport()
+        for batch, errors in _batches(items, self.chunker, EMBED_BUFFER):
+            report += self._write(batch) + IndexReport(errors=tuple(errors))
             if progress:
-                progress(done, item.id)
-        self._write(pending)
-        return report + IndexReport(errors=tuple(errors))
+                for done, article_id in enumerate(batch, start=report.articles - len(batch) + 1):
+                    progress(done, article_id)
+        return report
 
-    def _plan(self, article_id: str, chunks: list[Chunk], old: set[str], pending: list[Chunk]) -> IndexReport:
-        """Queue new chunks for embedding, delete stale ones, and count what happens."""
-        new = [c for c in chunks if c.id not in old]
-        stale = old - {c.id for c in chunks}
-        pending.extend(new)
-        if stale:
-            self._write(pending)  # new chunks first: a crash between the two leaves no gap
-            self.store.delete(sorted(stale))
-        unchanged = len(chunks) - len(new)
-        if old:
-            return IndexReport(updated=len(new), unchanged=unchanged, removed=len(stale), articles=1)
-        return IndexReport(added=len(new), articles=1)
-
-    def _write(self, pending: list[Chunk]) -> None:
-        if pending:
-            vectors = self.embedder.embed([keyword_text(c) for c in pending])
-            self.store.upsert(pending, vectors)
-            pending.clear()
-
-    def _ids_by_article(self) -> dict[str, set[str]]:
-        by_article: dict[str, set[str]] = {}
-        for chunk in self.store.chunks():
-            by_article.setdefault(chunk.article_id, set()).add(chunk.id)
-        return by_article
+    def _write(self, batch: dict[str, list[Chunk]]) -> IndexReport:
+        """Bring a batch of articles up to date in one store write: embed the chunks that are
+        not stored yet, and retire the stale ones in the same upsert."""
+        stored = self.store.ids_by_article(list(batch))  # metadata only, just these articles
+        report, new, stale = IndexReport(), [], []
+        for article_id, chunks in batch.items():
+            report += _plan(chunks, stored.get(article_id, set()), new, stale)
+        if new or stale:
+            vectors = self.embedder.embed([keyword_text(c) for c in new]) if new else np.zeros((0, self.embedder.dim))
+            self.store.bump_generation(writing=True)  # if killed mid-write, no saved keyword index is trusted
+            self.store.upsert(new, vectors, retire=stale)
+            self.store.bump_generation(writing=True)  # a reader in this process rebuilds
+        return report
 
     def _refresh_keyword(self) -> None:
+        """Settle the generation after a write (this run's or a killed one's) and rebuild keyword
+        search for it. A run that wrote nothing changes neither: no rebuild of the whole index."""
+        if not self.store.generation().startswith(WRITING):
+            return
         self.store.bump_generation()
         with self.retriever._lock:
             sync_keyword(self.keyword, self.store)
 
     def remove(self, article_ids: Sequence[str]) -> IndexReport:
-        """Take articles out of the index. Unknown ids raise RagError naming them."""
+        """Take articles out of the index, each in one atomic delete. Unknown ids raise
+        RagError naming them, and then nothing is removed."""
+        ids = list(dict.fromkeys(article_ids))
         with self._write_lock:
-            existing = self._ids_by_article()
-            unknown = [a for a in article_ids if a not in existing]
+            stored = self.store.ids_by_article(ids)
+            unknown = [a for a in ids if a not in stored]
             if unknown:
                 raise RagError(f"Not in the index: {', '.join(unknown)}. See `rag list` for article ids.")
-            self.store.bump_generation()
+            self.store.bump_generation(writing=True)
             try:
-                ids = sorted(i for a in article_ids for i in existing[a])
-                self.store.delete(ids)
+                self.store.delete_articles(ids)
             finally:
                 self._refresh_keyword()
-            return IndexReport(removed=len(ids), articles=len(article_ids))
+            return IndexReport(removed=sum(map(len, stored.values())), articles=len(ids))
 
     def articles(self) -> list[ArticleInfo]:
         return self.store.articles()
@@ -161,9 +159,11 @@ class Rag:
                filters: Filters | None = None, generator: str | None = None) -> AnswerStream:
         """Retrieve now, generate lazily: iterate for text pieces, then read `.answer`."""
         question = self._check_question(question)
+        if k is not None and not 0 <= k <= MAX_K:
+            raise QuestionError(f"k (passages to retrieve) must be between 1 and {MAX_K}; got {k}.")
         gen = self.generator(generator)
         started = time.perf_counter()
-        query = self._condenser(gen).condense(question, history)
+        query = self._condenser(gen).condense(question, _recent(history, self.settings.max_question_chars))
         k = k or (self.settings.top_k if gen.name == "extractive" else self.settings.llm_top_k)
         passages = self.retrieve(query, k, filters)
         timings = {"retrieval": time.perf_counter() - started}
@@ -184,6 +184,8 @@ class Rag:
                                 f"{self.settings.max_question_chars:,}.")
         if not cleaned:
             raise QuestionError("The question has no readable characters. Type a question about the articles.")
+        if not any(ch.isalnum() for ch in cleaned):  # "???" or "🙂": nothing to search for
+            raise QuestionError("The question has no words in it. Type a question about the articles.")
         return cleaned
 
     def _condenser(self, gen: Generator) -> Condenser:
@@ -208,6 +210,47 @@ class Rag:
         if name == "openai":
             return OpenAIGenerator(s.openai_base_url, s.model, s.openai_api_key, s.request_timeout, s.max_answer_tokens)
         raise GeneratorUnavailable(f"Unknown generator {name!r}; use extractive, llamacpp or openai.")
+
+
+def _batches(items: Iterable[RawArticle | str], chunker: Chunker,
+             size: int) -> Iterator[tuple[dict[str, list[Chunk]], list[str]]]:
+    """Articles cleaned and chunked, grouped until a group holds `size` chunks (or articles),
+    each with the error messages read along the way; one group is in memory at a time. A
+    later copy of an article id replaces an earlier one, so the last copy read wins."""
+    batch: dict[str, list[Chunk]] = {}
+    errors: list[str] = []
+    count = 0
+    for item in items:
+        if isinstance(item, str):
+            errors.append(item)
+            continue
+        chunks = chunker.chunks(clean(item))
+        if not chunks:  # e.g. a scraped page that is all ads and menus: skipped, like an empty file
+            errors.append(f"{item.source}: no article text found (only headlines or site furniture); skipped.")
+            continue
+        count += len(chunks) - len(batch.pop(item.id, []))
+        batch[item.id] = chunks
+        if count >= size or len(batch) >= size:
+            yield batch, errors
+            batch, errors, count = {}, [], 0
+    if batch or errors:
+        yield batch, errors
+
+
+def _plan(chunks: list[Chunk], stored: set[str], new: list[Chunk], stale: list[str]) -> IndexReport:
+    """Queue an article's chunks that are not stored and its stored ids that are gone; count."""
+    fresh = [c for c in chunks if c.id not in stored]
+    gone = sorted(stored - {c.id for c in chunks})
+    new.extend(fresh)
+    stale.extend(gone)
+    return IndexReport(added=len(fresh), unchanged=len(chunks) - len(fresh), removed=len(gone), articles=1,
+                       new=int(not stored and bool(chunks)), updated=int(bool(stored) and bool(fresh or gone)))
+
+
+def _recent(history: History, limit: int) -> History:
+    """The last three turns, each cut to `limit` characters: condensing reads no more, and a
+    history sent by an API client must not overflow a model's context whatever its size."""
+    return [(str(q)[:limit], str(a)[:limit]) for q, a in list(history)[-3:]]
 
 
 class AnswerStream:

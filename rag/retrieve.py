@@ -41,9 +41,8 @@ def sync_keyword(keyword: KeywordIndex, store: Any) -> None:
     if keyword.generation == generation:
         return
     if not keyword.load(generation):
-        docs = [
-            KeywordDoc(c.id, keyword_text(c), c.article_id, c.outlet, c.published) for c in store.chunks()
-        ]
+        # A generator: the store is read page by page and no document is held twice.
+        docs = (KeywordDoc(c.id, keyword_text(c), c.article_id, c.outlet, c.published) for c in store.chunks())
         keyword.build(docs, generation)
 
 

@@ -56,6 +56,9 @@ class Settings(BaseSettings):
 
     ui_auth: str | None = None
     max_question_chars: int = 2000
+    # Longest article indexed, in characters (the longest RealTimeQA article has 100,000). A
+    # bigger "article" is a dump, not a story: embedding 50 MB takes hours on a laptop CPU.
+    max_article_chars: int = 1_000_000
 
     @property
     def chroma_dir(self) -> Path:

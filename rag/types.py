@@ -85,7 +85,12 @@ class Answer:
 
 @dataclass(frozen=True)
 class IndexReport:
-    """What `index()` did, in chunks (and articles for the removed count)."""
+    """What `index()` or `remove()` did.
+
+    Articles: `articles` were read (for `remove()`: taken out); of those, `new` were not in the
+    index before and `updated` replaced an older version; the rest were already current.
+    Chunks (passages): `added` were embedded and written, `unchanged` were already stored and
+    kept, `removed` were deleted (an updated article's stale chunks, or a removed article's)."""
 
     added: int = 0
     updated: int = 0
@@ -93,6 +98,7 @@ class IndexReport:
     removed: int = 0
     articles: int = 0
     errors: tuple[str, ...] = ()
+    new: int = 0
 
     def __add__(self, other: IndexReport) -> IndexReport:
         return IndexReport(
@@ -102,6 +108,7 @@ class IndexReport:
             self.removed + other.removed,
             self.articles + other.articles,
             self.errors + other.errors,
+            self.new + other.new,
         )
 
 

@@ -20,6 +20,11 @@ from rag.text import numbers, sentences, terms
 from rag.types import REFUSAL, Citation, Passage
 
 SUPPORT_THRESHOLD = 0.7  # share of a claim's content words the passage must contain
+# A sentence that gives orders to the assistant is text injected into an article, not a
+# reported fact: a claim it supports best ("PWNED") is not verified by it.
+INSTRUCTION = re.compile(
+    r"\b(ignore|disregard|forget|override)\W+(\w+\W+){0,3}(instructions?|prompts?)\b|\bsystem prompt\b", re.I,
+)
 MARKER = re.compile(r"\s*\[(\d+(?:\s*,\s*\d+)*)\??\]")
 REFUSAL_PATTERNS = re.compile(
     r"articles? (do not|don't|does not|doesn't) (say|mention|state|contain|answer)|"
@@ -41,7 +46,7 @@ def support(claim: str, passage: Passage) -> Support:
     claim_terms = set(terms(claim))
     sents = list(sentences(chunk.text, chunk.start)) or [(chunk.start, chunk.end, chunk.text)]
     best = max(sents, key=lambda s: len(claim_terms & set(terms(s[2]))))
-    if not claim_terms or not numbers(claim) <= numbers(chunk.title + " " + chunk.text):
+    if not claim_terms or not numbers(claim) <= numbers(chunk.title + " " + chunk.text) or INSTRUCTION.search(best[2]):
         return Support(0.0, best[0], best[1])
     found = claim_terms & set(terms(chunk.title + " " + chunk.text))
     return Support(len(found) / len(claim_terms), best[0], best[1])
@@ -67,7 +72,7 @@ def verify(text: str, passages: list[Passage]) -> tuple[str, list[Citation]]:
         out.append(_attach(claim, marks))
     if not any(c.verified for c in citations):
         return REFUSAL, []
-    return " ".join(out), citations
+    return " ".join(o for o in out if o), citations
 
 
 def _check(claim: str, cited: list[int], passages: list[Passage]) -> list[tuple[int, bool, Support]]:
@@ -107,10 +112,14 @@ def _mark(
 
 
 def _attach(claim: str, marks: str) -> str:
-    """Put markers before the sentence's final punctuation: "... in 2019 [1]."."""
+    """Put markers before the sentence's final punctuation: "... in 2019 [1].". A sentence that
+    ends inside a quotation gets them after it ("... solved.” [1]"): a marker inside the quote
+    would read as part of what was said."""
     if not marks:
         return claim
-    match = re.search(r"[.!?]+[\"”’')\]]*$", claim)
+    if re.search(r"[.!?]+[\"”’')\]]+$", claim):
+        return f"{claim} {marks}"
+    match = re.search(r"[.!?]+$", claim)
     if match:
         return f"{claim[: match.start()].rstrip()} {marks}{claim[match.start():]}"
     return f"{claim} {marks}"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -38,6 +39,29 @@ def seed_rag(tmp_path_factory: pytest.TempPathFactory) -> Rag:
     instance = Rag(Settings(data_dir=folder))
     instance.ensure_default_corpus()
     return instance
+
+
+@pytest.fixture(scope="session")
+def chroma_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real `chroma run` server on 127.0.0.1 for the whole session (tests/chroma_server.py)."""
+    from .chroma_server import chroma_server
+
+    with chroma_server(tmp_path_factory.mktemp("chroma-server") / "db") as url:
+        yield url
+
+
+def store_settings_for(mode: str, data_dir: Path, chroma_url: str | None = None) -> Settings:
+    """Settings for the embedded store, or for a fresh collection on the Chroma server."""
+    if mode == "server":
+        return Settings(data_dir=data_dir, chroma_url=chroma_url, collection=f"t{uuid.uuid4().hex[:16]}")
+    return Settings(data_dir=data_dir)
+
+
+@pytest.fixture(params=["embedded", "server"])
+def store_settings(request: pytest.FixtureRequest, tmp_path: Path) -> Settings:
+    """The same integration test against the embedded store and against a real Chroma server."""
+    url = request.getfixturevalue("chroma_url") if request.param == "server" else None
+    return store_settings_for(request.param, tmp_path, url)
 
 
 def questions(path: Path) -> list[dict]:

@@ -4,10 +4,10 @@ import sys
 import rag
 from rag import cli
 
-PUBLIC = {"REFUSAL", "Answer", "AnswerStream", "ArticleInfo", "Citation", "Filters", "GeneratorError",
+PUBLIC = {"REFUSAL", "Answer", "AnswerStream", "ArticleInfo", "Check", "Citation", "Filters", "GeneratorError",
           "GeneratorUnavailable", "IndexMismatchError", "IndexReport", "IngestError", "ModelServerError",
           "Passage", "QuestionError", "Rag", "RagError", "Settings", "StoreError", "answer", "answer_stream",
-          "articles", "default", "index", "remove"}
+          "articles", "check", "default", "index", "remove"}
 
 
 def test_all_lists_exactly_the_public_api():
@@ -48,6 +48,6 @@ def test_cli_reports_errors_in_one_line(capsys, tmp_path):
 
 
 def test_cli_help_for_every_command():
-    for command in ["index", "ask", "list", "ui", "eval", "bench"]:
+    for command in ["index", "ask", "list", "ui", "eval", "bench", "serve-check"]:
         proc = subprocess.run([sys.executable, "-m", "rag.cli", command, "--help"], capture_output=True, text=True)
         assert proc.returncode == 0 and "usage: rag" in proc.stdout

@@ -22,3 +22,11 @@ def test_llm_condenser_uses_the_model_and_falls_back_on_nonsense():
     assert "Tikhanovskaya" in seen[0][0]["content"]
     rambling = LLMCondenser(lambda messages: "x" * 5000)
     assert "Tikhanovskaya" in rambling.condense("What did she call for?", HISTORY)
+
+
+def test_answer_contributes_names_and_numbers_not_its_whole_sentence():
+    history = [("When did Putin visit Minsk in December 2022?",
+                "Putin arrived on Monday, 19 December, for talks with Lukashenko [1].")]
+    query = KeywordCondenser().condense("Since when was that his first visit?", history)
+    assert {"Putin", "Minsk", "Lukashenko", "19"} <= set(query.split())
+    assert "talks" not in query and "arrived" not in query

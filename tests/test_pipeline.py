@@ -84,7 +84,8 @@ def test_reindexing_twice_adds_nothing_and_a_changed_file_replaces_its_chunks(tm
     path = corpus / "002_eaf04aac8d9af5c0.txt"
     path.write_text(path.read_text().replace("June 2019", "July 2018"))
     changed = r.index([corpus])
-    assert changed.updated >= 1 and changed.removed == changed.updated and r.store.count() == count
+    assert (changed.articles, changed.updated, changed.new) == (5, 1, 0) and r.store.count() == count
+    assert changed.added == changed.removed >= 1 and changed.unchanged == count - changed.added
     assert "July 2018" in r.answer("When was Putin's previous visit to Belarus before December 2022?").text
     assert len(r.keyword) == r.store.count()
 

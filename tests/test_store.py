@@ -1,7 +1,10 @@
+import shutil
+
 import numpy as np
 import pytest
 
-from rag import IndexMismatchError, Settings
+import rag.keyword
+from rag import IndexMismatchError
 from rag.keyword import KeywordDoc, KeywordIndex
 from rag.types import Chunk, Filters
 from vectorstore import IndexSpec, open_store
@@ -14,8 +17,8 @@ def _chunk(i: int, article: str, text: str, published: str = "") -> Chunk:
                  outlet="Daily", published=published)
 
 
-def test_upsert_search_delete_and_generation(tmp_path):
-    store = open_store(Settings(data_dir=tmp_path), SPEC)
+def test_upsert_search_delete_and_generation(store_settings):
+    store = open_store(store_settings, SPEC)
     chunks = [_chunk(0, "a", "alpha", "2022-12-01"), _chunk(1, "b", "beta", "2023-02-01")]
     gen0 = store.generation()
     store.upsert(chunks, np.array([[1, 0, 0], [0, 1, 0]], dtype=np.float32))
@@ -28,10 +31,10 @@ def test_upsert_search_delete_and_generation(tmp_path):
     assert store.count() == 1 and store.ids_of("a") == set()
 
 
-def test_reopening_with_another_model_is_refused_with_advice(tmp_path):
-    open_store(Settings(data_dir=tmp_path), SPEC)
+def test_reopening_with_another_model_is_refused_with_advice(store_settings):
+    open_store(store_settings, SPEC)
     with pytest.raises(IndexMismatchError, match="rag index --rebuild"):
-        open_store(Settings(data_dir=tmp_path), IndexSpec("model-b", 384, "chunker-1"))
+        open_store(store_settings, IndexSpec("model-b", 384, "chunker-1"))
 
 
 def test_keyword_index_saves_per_generation_and_filters(tmp_path):
@@ -45,3 +48,21 @@ def test_keyword_index_saves_per_generation_and_filters(tmp_path):
     assert [i for i, _ in again.search("Minsk", 5, Filters(outlet="other"))] == ["2"]
     assert again.search("nothing matches", 5) == []
     assert again.idf("putin") < again.idf("unseen")
+
+
+def test_two_processes_saving_the_same_generation_do_not_collide(tmp_path, monkeypatch):
+    """Processes sharing RAG_DATA_DIR may save one generation at once; the second rename must
+    not fail the search that triggered it."""
+    docs = [KeywordDoc("1", "Putin visited Minsk", "a", "Daily", "")]
+    other, real_rmtree, landed = KeywordIndex(tmp_path), shutil.rmtree, []
+
+    def rmtree_then_the_other_saves(path, *args, **kwargs):
+        real_rmtree(path, *args, **kwargs)
+        if path == tmp_path / "gen1" and not landed:
+            landed.append(True)
+            other.build(docs, "gen1")  # lands its copy between our delete and our rename
+
+    monkeypatch.setattr(rag.keyword.shutil, "rmtree", rmtree_then_the_other_saves)
+    KeywordIndex(tmp_path).build(docs, "gen1")
+    assert landed and KeywordIndex(tmp_path).load("gen1")
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".tmp-")]

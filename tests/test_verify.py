@@ -51,3 +51,9 @@ def test_answer_with_no_supported_sentence_becomes_a_refusal():
 def test_uncited_supported_sentence_gets_its_citation():
     text, cites = verify("Putin visited Minsk on Monday.", PASSAGES)
     assert text == "Putin visited Minsk on Monday [1]." and cites[0].verified
+
+
+def test_marker_goes_after_a_closing_quotation_not_inside_it():
+    passages = [_p("She called for change “not to tend to the issue when it is solved.”")]
+    text, _ = verify("She called for change “not to tend to the issue when it is solved.” [1]", passages)
+    assert text.endswith("solved.” [1]")

@@ -49,7 +49,11 @@ EXAMPLES = [
 ]
 GENERATORS = ["extractive", "llamacpp", "openai"]
 UPLOAD_TYPES = [".txt", ".md", ".html", ".htm", ".jsonl"]
-ANSWER_QUEUE = "answer"  # chat and /ask share one worker: generators (llama.cpp) are not thread-safe
+ANSWER_QUEUE = "answer"  # chat and /ask share these workers
+# Several at once, so one question waiting on a slow model server does not stall everyone
+# (tests/test_faults.py). Safe: llama.cpp calls take the generator's own lock, and the
+# extractive path (ONNX, Chroma, BM25 behind the retriever's lock) is thread-safe.
+ANSWER_CONCURRENCY = 4
 
 CSS = """
 .gradio-container { max-width: 1440px !important; margin: 0 auto !important; }
@@ -269,11 +273,13 @@ def build_app(rag: Rag | None = None) -> gr.Blocks:
             filters = render.parse_filters(outlet, since, until)
             ans = rag.answer(question, pairs, k=int(k) if k else None, filters=filters, generator=generator or None)
         except (ValueError, TypeError) as err:
-            raise gr.Error(f"Bad request: {err}. history must be a list of [question, answer] pairs.") from None
+            raise gr.Error(f"Bad request: {err}. history must be a list of [question, answer] pairs.",
+                           print_exception=False) from None
         except Exception as err:  # noqa: BLE001
             if not isinstance(err, RagError):
                 log.exception("answering failed")
-            raise gr.Error(render.friendly_error(err)) from None
+            # the caller gets the message; a user's mistake is not a server fault worth a traceback
+            raise gr.Error(render.friendly_error(err), print_exception=False) from None
         return render.answer_payload(question, ans)
 
     def list_articles() -> list[dict[str, Any]]:
@@ -340,7 +346,8 @@ def build_app(rag: Rag | None = None) -> gr.Blocks:
         start_opts: dict[str, Any] = dict(api_visibility="private", queue=False, show_progress="hidden")
         ask_inputs = [asked, turns, k, generator, outlet, since, until]
         ask_outputs = [chatbot, sources, turns, question]
-        ask_opts: dict[str, Any] = dict(concurrency_id=ANSWER_QUEUE, concurrency_limit=1, api_visibility="private",
+        ask_opts: dict[str, Any] = dict(concurrency_id=ANSWER_QUEUE, concurrency_limit=ANSWER_CONCURRENCY,
+                                        api_visibility="private",
                                         show_progress="minimal", show_progress_on=[chatbot])
         answering = []
         for trigger in (question.submit, ask_btn.click):
@@ -362,7 +369,7 @@ def build_app(rag: Rag | None = None) -> gr.Blocks:
         remove_btn.click(remove_article, remove_choice, corpus_outputs, api_visibility="private",
                          concurrency_id="index", concurrency_limit=1)
 
-        gr.api(ask, api_name="ask", concurrency_id=ANSWER_QUEUE, concurrency_limit=1)
+        gr.api(ask, api_name="ask", concurrency_id=ANSWER_QUEUE, concurrency_limit=ANSWER_CONCURRENCY)
         gr.api(list_articles, api_name="articles", queue=False)
 
     demo.queue(default_concurrency_limit=2)

@@ -215,8 +215,8 @@ def index_summary(report: Any) -> str:
     """A one-paragraph, human summary of an IndexReport (markdown-free plain text)."""
     if report.articles:
         text = (f"Indexed {report.articles} article{'s' if report.articles != 1 else ''}: "
-                f"{report.added} passage{'s' if report.added != 1 else ''} added, {report.updated} updated, {report.unchanged} unchanged, "
-                f"{report.removed} removed.")
+                f"{report.added} passage{'s' if report.added != 1 else ''} added, {report.unchanged} unchanged, "
+                f"{report.removed} removed ({report.new} new, {report.updated} updated article{'s' if report.updated != 1 else ''}).")
     else:
         text = "Nothing was indexed."
     if report.errors:

@@ -3,7 +3,14 @@
 The collection describes itself in its metadata (embedding model, dimension, chunker
 version) and a store opened with a different description refuses to mix vectors. It also
 carries a *generation* token, changed before and after every write, that the keyword index
-uses to know whether it is current (see `rag.keyword`).
+uses to know whether it is current (see `rag.keyword`). While a write is under way (or after
+one was killed) the token starts with `WRITING`; a keyword index built for such a token is
+never saved.
+
+Replacing an article's chunks is atomic: one Chroma upsert (one SQLite transaction in the
+embedded store) stores the new chunks and marks the stale ones `superseded`, and only then
+are the stale ones deleted. Every read skips superseded chunks, so a process killed between
+the two steps leaves the new version visible and the old one hidden until `purge_superseded`.
 """
 
 from __future__ import annotations
@@ -11,7 +18,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -20,6 +27,8 @@ from rag.errors import IndexMismatchError, StoreError
 from rag.types import ArticleInfo, Chunk, Filters
 
 PAGE = 2000  # rows per read when scanning the whole collection
+WRITING = "writing-"  # generation prefix while a write is under way or was interrupted
+SUPERSEDED = "superseded"  # metadata flag of a stale chunk awaiting deletion; hidden from reads
 
 
 @dataclass(frozen=True)
@@ -32,6 +41,17 @@ class IndexSpec:
 
     def as_metadata(self) -> dict[str, Any]:
         return {"embed_model": self.embed_model, "embed_dim": self.embed_dim, "chunker": self.chunker}
+
+
+def check_spec(name: str, spec: IndexSpec, metadata: dict[str, Any]) -> None:
+    """Refuse a collection whose metadata describes another embedding model or chunker."""
+    stored = {k: metadata.get(k) for k in spec.as_metadata()}
+    if stored != spec.as_metadata():
+        raise IndexMismatchError(
+            f"The index '{name}' was built with {stored}, but this configuration uses "
+            f"{spec.as_metadata()}. Run `rag index --rebuild` to rebuild it, or set "
+            "RAG_COLLECTION (or RAG_DATA_DIR) to use a separate index."
+        )
 
 
 @contextmanager
@@ -59,16 +79,7 @@ class ChromaStore:
                 metadata={**spec.as_metadata(), "generation": "empty"},
                 configuration={"hnsw": {"space": "cosine"}},
             )
-        self._check_spec(self._collection.metadata or {})
-
-    def _check_spec(self, metadata: dict[str, Any]) -> None:
-        stored = {k: metadata.get(k) for k in self.spec.as_metadata()}
-        if stored != self.spec.as_metadata():
-            raise IndexMismatchError(
-                f"The index '{self.name}' was built with {stored}, but this configuration uses "
-                f"{self.spec.as_metadata()}. Run `rag index --rebuild` to rebuild it, or set "
-                "RAG_COLLECTION (or RAG_DATA_DIR) to use a separate index."
-            )
+        check_spec(name, spec, self._collection.metadata or {})
 
     # -- generation -------------------------------------------------------------------------
     def generation(self) -> str:
@@ -77,30 +88,51 @@ class ChromaStore:
             metadata = self.client.get_collection(self.name).metadata or {}
         return str(metadata.get("generation", ""))
 
-    def bump_generation(self) -> str:
-        new = uuid.uuid4().hex
+    def bump_generation(self, writing: bool = False) -> str:
+        """A new generation token; `writing=True` marks the store as being written."""
+        new = (WRITING if writing else "") + uuid.uuid4().hex
         with translate_errors("updating the collection"):
             # Chroma replaces collection metadata wholesale, so the spec is written with it.
             self._collection.modify(metadata={**self.spec.as_metadata(), "generation": new})
         return new
 
     # -- writes -------------------------------------------------------------------------------
-    def upsert(self, chunks: Sequence[Chunk], vectors: np.ndarray) -> None:
+    def upsert(self, chunks: Sequence[Chunk], vectors: np.ndarray, retire: Sequence[str] = ()) -> None:
+        """Store `chunks` and retire the ids in `retire` as one change: a single Chroma upsert
+        writes the chunks and marks the retired ones superseded, then they are deleted. Atomic
+        while chunks + retired fit in one Chroma batch (`get_max_batch_size()`, 5,461 rows in
+        the embedded store); a larger write is split into several upserts."""
         with translate_errors("writing chunks"):
-            step = max(1, min(PAGE, self.client.get_max_batch_size()))
-            for i in range(0, len(chunks), step):
-                part = chunks[i : i + step]
-                self._collection.upsert(
-                    ids=[c.id for c in part],
-                    embeddings=vectors[i : i + step],
-                    documents=[c.text for c in part],
-                    metadatas=[_metadata(c) for c in part],
-                )
+            rows = _rows(chunks, vectors) + self._superseded_rows(retire)
+            step = max(1, self.client.get_max_batch_size())
+            for i in range(0, len(rows.ids), step):
+                self._collection.upsert(**rows.part(i, i + step))
+        self.delete(retire)
+
+    def _superseded_rows(self, ids: Sequence[str]) -> _Rows:
+        """The stored rows of `ids`, flagged superseded (Chroma needs their vectors to upsert)."""
+        if not ids:
+            return _Rows()
+        found = self._collection.get(ids=list(ids), include=["embeddings", "documents", "metadatas"])
+        metas = [{**m, SUPERSEDED: True} for m in found["metadatas"]]
+        return _Rows(list(found["ids"]), list(found["embeddings"]), list(found["documents"]), metas)
 
     def delete(self, ids: Sequence[str]) -> None:
         with translate_errors("deleting chunks"):
-            for i in range(0, len(ids), PAGE):
-                self._collection.delete(ids=list(ids[i : i + PAGE]))
+            step = max(1, self.client.get_max_batch_size())
+            for i in range(0, len(ids), step):
+                self._collection.delete(ids=list(ids[i : i + step]))
+
+    def delete_articles(self, article_ids: Sequence[str]) -> None:
+        """Delete every chunk of these articles; each call to Chroma removes whole articles."""
+        with translate_errors("deleting articles"):
+            for i in range(0, len(article_ids), PAGE):
+                self._collection.delete(where={"article_id": {"$in": list(article_ids[i : i + PAGE])}})
+
+    def purge_superseded(self) -> None:
+        """Delete chunks left superseded by a write that was killed before its delete."""
+        with translate_errors("deleting superseded chunks"):
+            self._collection.delete(where={SUPERSEDED: True})
 
     def reset(self) -> None:
         """Drop the collection and create it empty with this store's spec."""
@@ -114,22 +146,36 @@ class ChromaStore:
 
     # -- reads --------------------------------------------------------------------------------
     def count(self) -> int:
+        """Visible chunks (superseded ones awaiting deletion are not counted)."""
         with translate_errors("counting chunks"):
-            return int(self._collection.count())
+            hidden = self._collection.get(where={SUPERSEDED: True}, include=[])["ids"]
+            return int(self._collection.count()) - len(hidden)
 
     def ids_of(self, article_id: str) -> set[str]:
-        with translate_errors("reading chunks"):
-            found = self._collection.get(where={"article_id": article_id}, include=[])
-        return set(found["ids"])
+        return self.ids_by_article([article_id]).get(article_id, set())
+
+    def ids_by_article(self, article_ids: Sequence[str]) -> dict[str, set[str]]:
+        """The visible chunk ids of each of `article_ids` that is indexed, from metadata only."""
+        found: dict[str, set[str]] = {}
+        for i in range(0, len(article_ids), PAGE):
+            where = {"article_id": {"$in": list(article_ids[i : i + PAGE])}}
+            for cid, meta in self._scan(["metadatas"], where):
+                found.setdefault(str(meta["article_id"]), set()).add(cid)
+        return found
 
     def chunks(self) -> Iterator[Chunk]:
-        """Every chunk in the collection, read page by page in bounded memory."""
+        """Every visible chunk in the collection, read page by page in bounded memory."""
+        for cid, meta, doc in self._scan(["metadatas", "documents"]):
+            yield _chunk(cid, doc, meta)
+
+    def _scan(self, include: list[str], where: dict[str, Any] | None = None) -> Iterator[tuple[Any, ...]]:
+        """(id, metadata, [document]) of every visible row matching `where`, PAGE rows per read."""
         offset = 0
         while True:
             with translate_errors("reading chunks"):
-                page = self._collection.get(include=["documents", "metadatas"], limit=PAGE, offset=offset)
-            for cid, doc, meta in zip(page["ids"], page["documents"], page["metadatas"], strict=True):
-                yield _chunk(cid, doc, meta)
+                page = self._collection.get(include=include, where=where, limit=PAGE, offset=offset)
+            columns = [page["ids"], *(page[name] for name in include)]
+            yield from (row for row in zip(*columns, strict=True) if not row[1].get(SUPERSEDED))
             if len(page["ids"]) < PAGE:
                 return
             offset += PAGE
@@ -142,24 +188,36 @@ class ChromaStore:
         return {
             cid: _chunk(cid, doc, meta)
             for cid, doc, meta in zip(page["ids"], page["documents"], page["metadatas"], strict=True)
+            if not meta.get(SUPERSEDED)
         }
 
     def search(self, vector: np.ndarray, k: int, filters: Filters | None = None) -> list[tuple[Chunk, float]]:
-        """The `k` nearest chunks with their cosine similarity."""
+        """The `k` nearest visible chunks with their cosine similarity."""
+        n = k
+        while True:
+            rows = self._query(vector, n, filters)
+            visible = [(_chunk(cid, doc, m), 1.0 - dist) for cid, doc, m, dist in rows if not m.get(SUPERSEDED)]
+            # Superseded rows exist only after a killed write; then look further for k visible ones.
+            if len(visible) >= k or len(rows) < n:
+                return visible[:k]
+            n *= 2
+
+    def _query(self, vector: np.ndarray, n: int, filters: Filters | None) -> list[tuple[str, str, Any, float]]:
         with translate_errors("searching"):
             result = self._collection.query(
                 query_embeddings=[vector],
-                n_results=k,
+                n_results=n,
                 where=where_clause(filters) if filters else None,
                 include=["documents", "metadatas", "distances"],
             )
-        rows = zip(result["ids"][0], result["documents"][0], result["metadatas"][0], result["distances"][0], strict=True)
-        return [(_chunk(cid, doc, meta), 1.0 - float(dist)) for cid, doc, meta, dist in rows]
+        return list(zip(result["ids"][0], result["documents"][0], result["metadatas"][0],
+                        map(float, result["distances"][0]), strict=True))
 
     def articles(self) -> list[ArticleInfo]:
+        """Each indexed article with its chunk count, from a metadata-only scan."""
         counts: dict[str, list[Any]] = {}
-        for chunk in self.chunks():
-            entry = counts.setdefault(chunk.article_id, [chunk, 0])
+        for cid, meta in self._scan(["metadatas"]):
+            entry = counts.setdefault(str(meta["article_id"]), [_chunk(cid, "", meta), 0])
             entry[1] += 1
         return [
             ArticleInfo(aid, c.title, c.outlet, c.published, n) for aid, (c, n) in sorted(counts.items())
@@ -195,7 +253,30 @@ def _metadata(chunk: Chunk) -> dict[str, Any]:
         "published": chunk.published,
         "published_day": day,
         "url": chunk.url,
+        SUPERSEDED: False,  # upsert merges metadata: a rewritten chunk must clear an old flag
     }
+
+
+@dataclass
+class _Rows:
+    """Columns of one Chroma upsert."""
+
+    ids: list[str] = field(default_factory=list)
+    embeddings: list[Any] = field(default_factory=list)
+    documents: list[str] = field(default_factory=list)
+    metadatas: list[dict[str, Any]] = field(default_factory=list)
+
+    def __add__(self, other: _Rows) -> _Rows:
+        return _Rows(self.ids + other.ids, self.embeddings + other.embeddings,
+                     self.documents + other.documents, self.metadatas + other.metadatas)
+
+    def part(self, start: int, stop: int) -> dict[str, Any]:
+        return {"ids": self.ids[start:stop], "embeddings": np.asarray(self.embeddings[start:stop], dtype=np.float32),
+                "documents": self.documents[start:stop], "metadatas": self.metadatas[start:stop]}
+
+
+def _rows(chunks: Sequence[Chunk], vectors: np.ndarray) -> _Rows:
+    return _Rows([c.id for c in chunks], list(vectors), [c.text for c in chunks], [_metadata(c) for c in chunks])
 
 
 def _chunk(cid: str, text: str, meta: dict[str, Any]) -> Chunk:
