@@ -28,7 +28,10 @@ NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 
 # A sentence ends at . ! ? (plus closing quotes) followed by space and an opening capital,
 # quote or digit, but not after an initial ("Vladimir V. Putin") or a common abbreviation.
-_SENTENCE_END = re.compile(r"[.!?]+[\"”’')\]]*(?=\s+[\"“‘'(\[]?[A-Z0-9])|\n+")
+# Citation markers right after the end belong to the sentence they follow ("solved.” [1]").
+_SENTENCE_END = re.compile(
+    r"[.!?]+[\"”’')\]]*(?:\s*\[\d+(?:\s*,\s*\d+)*\??\])*(?=\s+[\"“‘'(\[]?[A-Z0-9])|\n+"
+)
 _ABBREVIATION = re.compile(
     r"(?:\b(?:Mr|Mrs|Ms|Dr|St|Gen|Sen|Rep|Gov|Lt|Col|Jr|Sr|Prof|No|Inc|Co|Corp|Ltd|vs|U\.S|U\.N|"
     r"U\.K|E\.U|Jan|Feb|Mar|Apr|Aug|Sept?|Oct|Nov|Dec)|\b[A-Z])\.$"

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from rag import IngestError, Rag, Settings
+from rag import IndexReport, IngestError, Rag, Settings
 from rag.chunk import Chunker
 from rag.clean import clean
 from rag.load import RawArticle, load_paths
@@ -79,23 +79,23 @@ def write_folder(root: Path) -> Path:
 
 
 @pytest.fixture(scope="module")
-def indexed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Rag, object]:
+def indexed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Rag, IndexReport]:
     tmp = tmp_path_factory.mktemp("hostile")
     rag = Rag(Settings(data_dir=tmp / "data"))
     report = rag.index([write_folder(tmp)])
     return rag, report
 
 
-def reasons(report: object) -> dict[str, str]:
+def reasons(report: IndexReport) -> dict[str, str]:
     """Each error message keyed by the file (and line) it names."""
     out = {}
-    for message in report.errors:  # type: ignore[attr-defined]
+    for message in report.errors:
         where = message.split(": ", 1)[0]
         out[Path(where.split(":")[0]).name + (":" + where.split(":")[1] if ":" in where else "")] = message
     return out
 
 
-def test_bad_files_are_reported_by_name_with_the_reason(indexed: tuple[Rag, object]) -> None:
+def test_bad_files_are_reported_by_name_with_the_reason(indexed: tuple[Rag, IndexReport]) -> None:
     _, report = indexed
     why = reasons(report)
     assert "has no text" in why["empty.txt"] and "has no text" in why["blank.md"]
@@ -103,10 +103,10 @@ def test_bad_files_are_reported_by_name_with_the_reason(indexed: tuple[Rag, obje
     assert "no article text found" in why["ads.txt"]
     assert "not valid JSON" in why["feed.jsonl:2"]
     assert "non-empty string field 'text'" in why["feed.jsonl:4"] and "feed.jsonl:5" in why
-    assert len(report.errors) == 8, report.errors  # type: ignore[attr-defined]
+    assert len(report.errors) == 8, report.errors
 
 
-def test_good_files_are_indexed_and_skipped_ones_leave_nothing(indexed: tuple[Rag, object]) -> None:
+def test_good_files_are_indexed_and_skipped_ones_leave_nothing(indexed: tuple[Rag, IndexReport]) -> None:
     rag, _ = indexed
     ids = {a.id for a in rag.articles()}
     assert ids == {"good.txt", "latin1.txt", "broken-utf8.txt", "notepad.txt", "page.html", "ferry.txt",
@@ -114,7 +114,7 @@ def test_good_files_are_indexed_and_skipped_ones_leave_nothing(indexed: tuple[Ra
     assert len(list(rag.store.chunks())) == rag.store.count() == len(rag.keyword)
 
 
-def test_encodings_are_decoded_not_garbled(indexed: tuple[Rag, object]) -> None:
+def test_encodings_are_decoded_not_garbled(indexed: tuple[Rag, IndexReport]) -> None:
     rag, _ = indexed
     text = {c.article_id: c.text for c in rag.store.chunks()}
     assert "Café owners in Zürich" in text["latin1.txt"]
@@ -124,7 +124,7 @@ def test_encodings_are_decoded_not_garbled(indexed: tuple[Rag, object]) -> None:
     assert "5 percent" in res.text and res.citations[0].article_id == "latin1.txt"
 
 
-def test_hard_wrapped_text_keeps_every_line(indexed: tuple[Rag, object]) -> None:
+def test_hard_wrapped_text_keeps_every_line(indexed: tuple[Rag, IndexReport]) -> None:
     """Text wrapped at 72 columns: each line alone is a sentence fragment, and cleaning used to
     drop them all as furniture."""
     rag, _ = indexed
@@ -141,7 +141,7 @@ def test_a_dateline_label_does_not_swallow_the_lead_paragraph() -> None:
     assert body[0].startswith("The Brenna dam opened") and len(body) == 2
 
 
-def test_html_scripts_styles_and_markup_are_dropped_and_malformed_tags_survive(indexed: tuple[Rag, object]) -> None:
+def test_html_scripts_styles_and_markup_are_dropped_and_malformed_tags_survive(indexed: tuple[Rag, IndexReport]) -> None:
     rag, _ = indexed
     chunks = [c for c in rag.store.chunks() if c.article_id == "page.html"]
     text = " ".join(c.text for c in chunks)
@@ -153,20 +153,20 @@ def test_html_scripts_styles_and_markup_are_dropped_and_malformed_tags_survive(i
     assert chunks[0].title == "Mill closes"
 
 
-def test_ad_forms_and_video_furniture_are_not_indexed(indexed: tuple[Rag, object]) -> None:
+def test_ad_forms_and_video_furniture_are_not_indexed(indexed: tuple[Rag, IndexReport]) -> None:
     rag, _ = indexed
     ferry = " ".join(c.text for c in rag.store.chunks() if c.article_id == "ferry.txt")
     assert "walked off the job" in ferry and "first in 30 years" in ferry
     assert "Ad Feedback" not in ferry
 
 
-def test_symlink_loops_end_and_nothing_is_indexed_twice(indexed: tuple[Rag, object]) -> None:
+def test_symlink_loops_end_and_nothing_is_indexed_twice(indexed: tuple[Rag, IndexReport]) -> None:
     rag, _ = indexed
     ids = [a.id for a in rag.articles()]
     assert len(ids) == len(set(ids)) and not any("loop" in i for i in ids)
 
 
-def test_a_missing_path_changes_nothing_even_with_rebuild(indexed: tuple[Rag, object], tmp_path: Path) -> None:
+def test_a_missing_path_changes_nothing_even_with_rebuild(indexed: tuple[Rag, IndexReport], tmp_path: Path) -> None:
     rag, _ = indexed
     before = sorted(c.id for c in rag.store.chunks())
     (tmp_path / "new.txt").write_text("Snow closed the Arlberg pass on Sunday for the first time this winter.\n")

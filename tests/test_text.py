@@ -19,3 +19,9 @@ def test_terms_stem_and_drop_stopwords():
 
 def test_numbers_normalise_separators():
     assert numbers("200,000 troops and $43 billion in 2022") == {"200000", "43", "2022"}
+
+
+def test_a_marker_after_the_full_stop_stays_with_its_sentence():
+    text = "It was “solved.” [1] The war ended [2]. Then it rained. [3, 4] Done."
+    assert [s for _, _, s in sentences(text)] == [
+        "It was “solved.” [1]", "The war ended [2].", "Then it rained. [3, 4]", "Done."]
