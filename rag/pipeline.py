@@ -23,7 +23,9 @@ from rag.clean import clean
 from rag.condense import Condenser, History, KeywordCondenser, LLMCondenser
 from rag.embed import Embedder, make_embedder
 from rag.errors import GeneratorUnavailable, QuestionError, RagError
-from rag.generate import ExtractiveGenerator, Generator, LlamaCppGenerator, OpenAIGenerator, render
+from rag.generate import (
+    ExtractiveGenerator, Generator, LlamaCppGenerator, OpenAIGenerator, Prompt, SentenceRanker, excerpts, render,
+)
 from rag.keyword import KeywordIndex
 from rag.load import RawArticle, load_paths
 from rag.retrieve import HybridRetriever, keyword_text, sync_keyword
@@ -167,7 +169,15 @@ class Rag:
         k = k or (self.settings.top_k if gen.name == "extractive" else self.settings.llm_top_k)
         passages = self.retrieve(query, k, filters)
         timings = {"retrieval": time.perf_counter() - started}
-        return AnswerStream(question, query, passages, gen, timings, started)
+        return AnswerStream(self._prompt(gen, query, passages), gen, timings, started)
+
+    def _prompt(self, gen: Generator, query: str, passages: list[Passage]) -> Prompt:
+        """The condensed query (so a follow-up is answered in its context) and the passages;
+        a language model reads only their best sentences (`generate.excerpts`)."""
+        if gen.name == "extractive":
+            return render(query, passages)
+        ranked = SentenceRanker(self.keyword.idf, self.embedder.embed).rank(query, passages)
+        return render(query, passages, excerpts(ranked, passages, self.settings.llm_excerpt_sentences) or None)
 
     def answer(self, question: str, history: History = (), **options: Any) -> Answer:
         stream = self.stream(question, history, **options)
@@ -258,16 +268,14 @@ class AnswerStream:
     `.answer` holds the verified `Answer`, whose text may differ from the raw stream
     (citation markers checked and renumbered, or a refusal)."""
 
-    def __init__(self, question: str, query: str, passages: list[Passage], generator: Generator,
-                 timings: dict[str, float], started: float) -> None:
-        self.question, self.query, self.passages = question, query, passages
+    def __init__(self, prompt: Prompt, generator: Generator, timings: dict[str, float], started: float) -> None:
+        self.prompt, self.query, self.passages = prompt, prompt.question, prompt.passages
         self._generator, self._timings, self._started = generator, timings, started
         self._answer: Answer | None = None
 
     def __iter__(self) -> Iterator[str]:
         raw: list[str] = []
-        # The standalone (condensed) query, so a follow-up is answered in its context.
-        for piece in self._generator.stream(render(self.query, self.passages)):
+        for piece in self._generator.stream(self.prompt):
             if not raw:
                 self._timings["first_token"] = time.perf_counter() - self._started
             raw.append(piece)

@@ -39,7 +39,8 @@ class Settings(BaseSettings):
     chunk_size: int = 600
     chunk_overlap: int = 0
     top_k: int = 8
-    llm_top_k: int = 4  # a language model reads every passage: fewer keep the first token fast
+    llm_top_k: int = 8  # passages retrieved for a language model ...
+    llm_excerpt_sentences: int = 8  # ... which reads only this many of their best sentences
     fetch_k: int = 40
     rrf_k: int = 60
     embed_batch_size: int = 64

@@ -29,6 +29,7 @@ from ui import app
 pytestmark = pytest.mark.timeout(300)
 
 TIMEOUT = 2.0  # RAG_REQUEST_TIMEOUT in these tests
+SLACK = 8.0  # scheduling delay allowed on top of it; without the timeout these calls hang for minutes
 PROMPT = Prompt("q", [], [{"role": "user", "content": "When did Putin visit Minsk?"}])
 
 
@@ -134,14 +135,15 @@ def test_a_server_that_never_answers_times_out_with_a_clear_message() -> None:
     with silent_server() as url:
         message, seconds = fails(url)
     assert "did not answer within 2 s (RAG_REQUEST_TIMEOUT)" in message
-    assert TIMEOUT * 0.9 < seconds < TIMEOUT * 3, seconds  # the bound is the timeout, not the OS default
+    # the bound is the timeout, not the OS default (minutes); the slack is for a busy CI machine
+    assert TIMEOUT * 0.9 < seconds < TIMEOUT + SLACK, seconds
 
 
 def test_a_server_that_keeps_the_line_busy_without_writing_times_out_too() -> None:
     """A per-read timeout alone would wait forever here: every read returns something."""
     with http_server(keep_alive_forever) as url:
         message, seconds = fails(url)
-    assert "did not answer within 2 s" in message and seconds < TIMEOUT * 3, seconds
+    assert "did not answer within 2 s" in message and seconds < TIMEOUT + SLACK, seconds
 
 
 @pytest.mark.parametrize(("reply", "expected"), [

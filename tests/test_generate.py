@@ -66,3 +66,19 @@ def test_openai_generator_reports_a_closed_port_clearly():
     gen = OpenAIGenerator(f"http://127.0.0.1:{port}/v1", "m", "k", timeout=5)
     with pytest.raises(ModelServerError, match="Cannot reach the model server"):
         list(gen.stream(Prompt("q", [], [{"role": "user", "content": "hi"}])))
+
+
+def test_a_language_model_reads_the_best_sentences_under_their_passage_numbers() -> None:
+    from rag.generate import Candidate, excerpts
+
+    def passage(text: str) -> Passage:
+        return Passage(Chunk(id=text[:6], article_id="a.txt", text=text, start=0, end=len(text), title="T"), 1.0)
+
+    passages = [passage("Alpha one. Alpha two. Alpha three."), passage("Beta one. Beta two."),
+                passage("Gamma one.")]
+    ranked = [Candidate(1, "Alpha three.", 0.9), Candidate(2, "Beta two.", 0.8), Candidate(1, "Alpha one.", 0.7),
+              Candidate(3, "Gamma one.", 0.1)]
+    chosen = excerpts(ranked, passages, limit=3)
+    assert chosen == {1: "Alpha one. Alpha three.", 2: "Beta two."}  # passage order, best 3 only
+    user = render("Q?", passages, chosen).messages[1]["content"]
+    assert "[1] \"T\"" in user and "[2] \"T\"" in user and "[3] \"T\"" not in user and "Alpha two" not in user
