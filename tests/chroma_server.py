@@ -8,11 +8,9 @@
 
 from __future__ import annotations
 
-import socket
 import subprocess
 import sys
 import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -20,14 +18,10 @@ from pathlib import Path
 
 import httpx
 
+from .servers import free_port, stop, wait_until_up
+
 CHROMA = Path(sys.executable).with_name("chroma")
 START_TIMEOUT = 60.0  # seconds for the server to answer its heartbeat
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @contextmanager
@@ -42,35 +36,10 @@ def chroma_server(path: Path, port: int | None = None) -> Iterator[str]:
         )
     url = f"http://127.0.0.1:{port}"
     try:
-        wait_until_up(url, proc, log)
+        wait_until_up(f"{url}/api/v2/heartbeat", proc, log, "chroma run", START_TIMEOUT)
         yield url
     finally:
         stop(proc)
-
-
-def wait_until_up(url: str, proc: subprocess.Popen[bytes], log: Path, timeout: float = START_TIMEOUT) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"chroma run exited with {proc.returncode}:\n{log.read_text()[-2000:]}")
-        try:
-            if httpx.get(f"{url}/api/v2/heartbeat", timeout=2).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
-    stop(proc)
-    raise RuntimeError(f"chroma run did not answer within {timeout:.0f} s:\n{log.read_text()[-2000:]}")
-
-
-def stop(proc: subprocess.Popen[bytes]) -> None:
-    if proc.poll() is None:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=15)
 
 
 class _Gate(BaseHTTPRequestHandler):

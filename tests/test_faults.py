@@ -23,20 +23,14 @@ from gradio_client.exceptions import AppError
 
 from rag import ModelServerError, Rag, Settings
 from rag.generate import OpenAIGenerator, Prompt
+from tests.servers import free_port, running_ui
 from tests.ui_session import PageSession
-from ui import app
 
 pytestmark = pytest.mark.timeout(300)
 
 TIMEOUT = 2.0  # RAG_REQUEST_TIMEOUT in these tests
 SLACK = 8.0  # scheduling delay allowed on top of it; without the timeout these calls hang for minutes
 PROMPT = Prompt("q", [], [{"role": "user", "content": "When did Putin visit Minsk?"}])
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @contextmanager
@@ -188,12 +182,8 @@ def test_the_pipeline_passes_the_error_on_and_keeps_working(stalled_rag: Rag) ->
 
 @pytest.fixture
 def stalled_ui(stalled_rag: Rag) -> Iterator[tuple[str, gr.Blocks]]:
-    port = free_port()
-    demo = app.launch("127.0.0.1", port, rag=stalled_rag, prevent_thread_lock=True, quiet=True)
-    try:
-        yield f"http://127.0.0.1:{port}/", demo
-    finally:
-        demo.close()
+    with running_ui(stalled_rag) as served:
+        yield served
 
 
 def test_ui_chat_shows_the_error_and_the_next_question_works(stalled_ui: tuple[str, gr.Blocks]) -> None:

@@ -1,5 +1,4 @@
 import json
-import socket
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -8,6 +7,7 @@ import pytest
 from rag import ModelServerError
 from rag.generate import OpenAIGenerator, Prompt, expected_type, has_type, render
 from rag.types import Chunk, Passage
+from tests.servers import free_port
 
 
 def test_expected_type_reads_the_first_question_word():
@@ -60,10 +60,7 @@ def test_openai_generator_streams_from_a_real_local_server():
 
 
 def test_openai_generator_reports_a_closed_port_clearly():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    gen = OpenAIGenerator(f"http://127.0.0.1:{port}/v1", "m", "k", timeout=5)
+    gen = OpenAIGenerator(f"http://127.0.0.1:{free_port()}/v1", "m", "k", timeout=5)
     with pytest.raises(ModelServerError, match="Cannot reach the model server"):
         list(gen.stream(Prompt("q", [], [{"role": "user", "content": "hi"}])))
 

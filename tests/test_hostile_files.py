@@ -9,7 +9,6 @@ import gzip
 import json
 import os
 import random
-import socket
 import textwrap
 import time
 from pathlib import Path
@@ -21,8 +20,8 @@ from rag import IndexReport, IngestError, Rag, Settings
 from rag.chunk import Chunker
 from rag.clean import clean
 from rag.load import RawArticle, load_paths
+from tests.servers import running_ui
 from tests.ui_session import PageSession
-from ui import app
 
 pytestmark = pytest.mark.timeout(600)
 
@@ -266,20 +265,16 @@ def test_bad_uploads_show_a_message_and_leave_the_index_alone(tmp_path: Path) ->
     before = sorted(c.id for c in rag.store.chunks())
     (tmp_path / "empty.txt").write_bytes(b"")
     (tmp_path / "photo.txt").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00" + random.Random(5).randbytes(2000))
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    demo = app.launch("127.0.0.1", port, rag=rag, prevent_thread_lock=True, quiet=True)
-    page = PageSession(f"http://127.0.0.1:{port}/", demo)
-    try:
-        status = page.queued("add_files", page.upload(tmp_path / "empty.txt", tmp_path / "photo.txt"))[3]
-        assert "Nothing was indexed" in status and "empty.txt: the file has no text" in status
-        assert "photo.txt: looks like a binary file" in status and "/tmp" not in status
-        assert page.toasts[-1][0] == "warning"
-        assert "cite" in page.ask("When did the Kelvale harbor bridge open?")[0][-1]["content"][0]["text"]
-    finally:
-        page.close()
-        demo.close()
+    with running_ui(rag) as served:
+        page = PageSession(*served)
+        try:
+            status = page.queued("add_files", page.upload(tmp_path / "empty.txt", tmp_path / "photo.txt"))[3]
+            assert "Nothing was indexed" in status and "empty.txt: the file has no text" in status
+            assert "photo.txt: looks like a binary file" in status and "/tmp" not in status
+            assert page.toasts[-1][0] == "warning"
+            assert "cite" in page.ask("When did the Kelvale harbor bridge open?")[0][-1]["content"][0]["text"]
+        finally:
+            page.close()
     assert sorted(c.id for c in rag.store.chunks()) == before
 
 

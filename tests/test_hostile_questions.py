@@ -5,7 +5,6 @@ clear `QuestionError` message; none crashes the process or spoils the session th
 from __future__ import annotations
 
 import re
-import socket
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -18,8 +17,8 @@ import prompts
 import rag
 from rag import REFUSAL, QuestionError, Rag
 from rag.cli import main
+from tests.servers import running_ui
 from tests.ui_session import PageSession
-from ui import app
 
 pytestmark = pytest.mark.timeout(300)
 
@@ -106,14 +105,8 @@ def test_cli(seed_rag: Rag, case: Case, monkeypatch: pytest.MonkeyPatch, capsys:
 
 @pytest.fixture(scope="module")
 def ui(seed_rag: Rag) -> Iterator[tuple[str, gr.Blocks]]:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    demo = app.launch("127.0.0.1", port, rag=seed_rag, prevent_thread_lock=True, quiet=True)
-    try:
-        yield f"http://127.0.0.1:{port}/", demo
-    finally:
-        demo.close()
+    with running_ui(seed_rag) as served:
+        yield served
 
 
 def test_ui_ask_endpoint(ui: tuple[str, gr.Blocks]) -> None:

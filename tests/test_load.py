@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import statistics
 import threading
 import time
@@ -26,6 +25,7 @@ from gradio_client import Client
 
 from rag import Rag, Settings
 from rag.text import words
+from tests.servers import running_ui
 from tests.ui_session import PageSession
 from ui import app
 
@@ -62,14 +62,8 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, gr.B
     folder = tmp_path_factory.mktemp("load")
     rag = Rag(Settings(data_dir=folder / "data"))
     rag.ensure_default_corpus()
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    demo = app.launch("127.0.0.1", port, rag=rag, prevent_thread_lock=True, quiet=True)
-    try:
-        yield f"http://127.0.0.1:{port}/", demo, folder
-    finally:
-        demo.close()
+    with running_ui(rag) as (url, demo):
+        yield url, demo, folder
 
 
 def check(res: dict[str, Any], question: str, gold: str, expect: tuple[str, ...], history: list[list[str]]) -> None:

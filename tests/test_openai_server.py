@@ -6,18 +6,15 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
-from pathlib import Path
 
-import httpx
 import pytest
 
 import rag
 from rag import ModelServerError
 from rag.models import local_model
 
-from .chroma_server import free_port
+from .servers import free_port, stop, wait_until_up
 
 pytest.importorskip("llama_cpp", reason="make llm installs llama-cpp-python")
 pytest.importorskip("sse_starlette", reason="the llama-cpp-python[server] extra (make llm)")
@@ -40,29 +37,10 @@ def model_server(seed_rag, tmp_path_factory: pytest.TempPathFactory) -> Iterator
         )
     base = f"http://127.0.0.1:{port}/v1"
     try:
-        wait_for_models(base, proc, log)
+        wait_until_up(f"{base}/models", proc, log, "llama_cpp.server", timeout=180)
         yield base
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=30)
-
-
-def wait_for_models(base: str, proc: subprocess.Popen[bytes], log: Path, timeout: float = 180) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            pytest.fail(f"llama_cpp.server exited with {proc.returncode}:\n{log.read_text()[-3000:]}")
-        try:
-            if httpx.get(f"{base}/models", timeout=2).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.5)
-    pytest.fail(f"llama_cpp.server did not answer within {timeout:.0f} s:\n{log.read_text()[-3000:]}")
+        stop(proc, timeout=30)
 
 
 @pytest.fixture
