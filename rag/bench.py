@@ -375,16 +375,21 @@ def markdown(result: dict[str, Any]) -> str:
     for v in result["retrieval"]["fusion_sweep"]:
         lines.append(f"| {v['variant']} | {v['hits@1']:.3f} | {v['hits@5']:.3f} | {v['hits@10']:.3f} "
                      f"| {v['mrr@10']:.3f} |")
-    lines += ["", "## Multiple-choice answers", "",
-              "| generator | questions | accuracy | named exactly one choice | refused | p50 s |",
-              "|---|---|---|---|---|---|"]
-    for name, a in result["answers"].items():
+    lines += ["", "## Multiple-choice answers", "", *answers_table(result["answers"])]
+    return "\n".join(lines) + "\n"
+
+
+def answers_table(answers: dict[str, Any]) -> list[str]:
+    """The markdown rows for `run_answers` results, one generator a row."""
+    lines = ["| generator | questions | accuracy | named exactly one choice | refused | p50 s |",
+             "|---|---|---|---|---|---|"]
+    for name, a in answers.items():
         if "error" in a:
             lines.append(f"| {name} | - | unavailable: {a['error'][:120]} | | | |")
         else:
             lines.append(f"| {name} | {a['questions']} | {a['accuracy']:.3f} | {a['named_exactly_one_choice']:.3f} | "
                          f"{a['refused']:.3f} | {a['answer_s_p50']} |")
-    return "\n".join(lines) + "\n"
+    return lines
 
 
 def main(args: argparse.Namespace) -> int:

@@ -1,0 +1,72 @@
+"""Multiple-choice answers on an index `rag bench` kept, without indexing again.
+
+    RAG_BENCH_KEEP_INDEX=1 rag bench /work/shared/bench/realtimeqa --out DIR    # prints the index folder
+    .venv/bin/python scripts/bench_answers.py /work/shared/bench/realtimeqa --index FOLDER \
+        --generators llamacpp --limit 30 --out DIR
+
+Indexing the full RealTimeQA set takes about an hour on two cores, and a local language model
+needs half a minute or more per answer there, so the slow generators are scored afterwards, on
+a stated fixed subset (the first --limit questions in file order), against the same index. The
+scoring is `rag.bench.run_answers`: the question followed by its four choices; an answer counts
+when it names the right choice's text and no other choice's.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+
+def main() -> int:
+    from rich.console import Console
+
+    from rag.bench import machine, read_questions, run_answers
+    from rag.pipeline import Rag
+    from rag.settings import Settings
+
+    args = _parser().parse_args()
+    rag = Rag(Settings(data_dir=Path(args.index)))
+    indexed = {a.id for a in rag.articles()}
+    questions = read_questions(Path(args.path) / "questions.jsonl", indexed)[: args.limit or None]
+    started = machine()
+    answers = run_answers(rag, questions, args.generators.split(","), Console(stderr=True))
+    result = {"machine": started, "loadavg_end": [round(x, 2) for x in os.getloadavg()],
+              "index": args.index, "articles_indexed": len(indexed), "subset": f"first {len(questions)} questions",
+              "llm_top_k": rag.settings.llm_top_k, "answers": answers}
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "answers.json").write_text(json.dumps(result, indent=2), encoding="utf-8")
+    (out / "answers.md").write_text(_markdown(result), encoding="utf-8")
+    print(_markdown(result))
+    return 0
+
+
+def _markdown(result: dict[str, Any]) -> str:
+    from rag.bench import answers_table
+
+    m = result["machine"]
+    lines = [f"# RealTimeQA multiple-choice answers ({result['subset']}, {result['articles_indexed']:,} articles indexed)",
+             "", f"- machine: {m['cpus']} cores, {m['cpu_model']}, {m['memory_gb']} GB RAM; load average at start "
+             f"{m['loadavg']}, at end {result['loadavg_end']}", "",
+             *answers_table(result["answers"])]
+    return "\n".join(lines) + "\n"
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("path", help="folder with questions.jsonl (RealTimeQA)")
+    parser.add_argument("--index", required=True, help="the data folder `rag bench` kept (RAG_BENCH_KEEP_INDEX=1)")
+    parser.add_argument("--generators", default="llamacpp", help="comma-separated generators")
+    parser.add_argument("--limit", type=int, default=30, help="the first N questions (0 = all)")
+    parser.add_argument("--out", required=True, help="folder for answers.json and answers.md")
+    return parser
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
