@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import date, datetime
 from urllib.parse import urlparse
 
 from rag.load import RawArticle
@@ -39,6 +39,8 @@ BOILERPLATE = re.compile(
 )
 BYLINE = re.compile(r"^(by\s+[A-Z][\w.'-]+(\s+[A-Z][\w.'-]+){0,3}\s*$)", re.I)
 SENTENCE_END = re.compile(r"[.!?:;…][\"”’')\]]*$")
+# A wire-style dateline standing alone where a title would be: "New York CNN Business —".
+DATELINE = re.compile(r"^[A-Z][\w.,'’() ]{0,60}\s[—–-]$")
 
 MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
 DATE_PATTERNS = (
@@ -67,14 +69,14 @@ def clean(raw: RawArticle) -> Article:
     given = raw.meta.get("title", "")
     # With a title from the source's metadata, the text starts with the body unless it repeats it.
     title_idx = _title_index(raw.text, lines) if not given else 0 if lines and lines[0][2] == given else -1
-    title = given or (lines[title_idx][2] if lines else "")
+    title = given or (lines[title_idx][2] if lines and title_idx >= 0 else "")
     body = _body(raw.text, lines, title_idx) or _lone_paragraph(lines, title_idx)
     return Article(
         id=raw.id,
         text=raw.text,
         title=title[:300],
         outlet=raw.meta.get("outlet") or _outlet(lines, raw.meta.get("url", "")),
-        published=_iso_date(raw.meta.get("published", "")) or _published(_datelines(lines, max(title_idx, 0))),
+        published=_iso_date(raw.meta.get("published", "")) or _published(_datelines(lines, title_idx)),
         url=raw.meta.get("url", ""),
         source=raw.source,
         body=tuple((s, e) for s, e, _ in body),
@@ -93,11 +95,15 @@ def _lines(text: str) -> Iterator[Line]:
 def _title_index(text: str, lines: list[Line]) -> int:
     """Index of the title line: the first line, unless it is a breadcrumb ("Home News X")
     repeated by the next line, or a one- or two-word section label ("Belarus") before a line
-    that looks like a headline: a line of its own that is not a sentence. (A lead paragraph
-    after "CNN —" is the body, not a title: taking it for one dropped it from the index.)"""
+    that looks like a headline: a line of its own that is not a sentence; -1 (no title) when
+    the text opens with a dateline ("Washington CNN —"), which a title would only mislabel.
+    (A lead paragraph after "CNN —" is the body, not a title: taking it for one dropped it
+    from the index.)"""
     if len(lines) < 2:
         return 0
     first, second = lines[0][2], lines[1][2]
+    if DATELINE.match(first) and len(first.split()) <= 6:
+        return -1  # no title: the dateline is furniture, the next line is the lead
     if first.endswith(second) and first != second:
         return 1
     alone = len(lines) == 2 or text.count("\n", lines[1][1], lines[2][0]) >= 2
@@ -199,10 +205,15 @@ def _published(lines: list[Line]) -> str:
 
 
 def _iso_date(value: str) -> str:
-    """An ISO date from whatever the source gave (ISO timestamp or a written date)."""
+    """An ISO date from whatever the source gave: an ISO timestamp, 2022/06/12 or 2022.06.12
+    (RealTimeQA and many scrapers write slashes; missing them left the date empty, and a date
+    filter then excluded the article), or a written date."""
     value = value.strip()
-    if re.match(r"^\d{4}-\d{2}-\d{2}", value):
-        return value[:10]
+    if match := re.match(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?!\d)", value):
+        try:
+            return date(*map(int, match.groups())).isoformat()
+        except ValueError:
+            return ""
     return _published([(0, 0, value)]) if value else ""
 
 

@@ -1,3 +1,5 @@
+import pytest
+
 from rag.clean import clean
 from rag.load import RawArticle
 from rag.pipeline import default_corpus
@@ -45,3 +47,21 @@ def test_jsonl_metadata_wins_over_guesses():
                      {"title": "Given title", "published": "2022-07-01T10:00:00Z", "url": "https://www.cnn.com/a"})
     a = clean(raw)
     assert (a.title, a.published, a.outlet) == ("Given title", "2022-07-01", "CNN")
+
+
+@pytest.mark.parametrize(("given", "stored"), [("2022/06/12", "2022-06-12"), ("2022.6.3", "2022-06-03"),
+                                                ("2022-07-01T10:00:00Z", "2022-07-01"), ("2022/13/45", ""),
+                                                ("12 June 2022", "2022-06-12")])
+def test_jsonl_dates_in_common_numeric_forms_are_kept(given: str, stored: str):
+    # RealTimeQA writes 2022/06/12: read as "no date", every article vanished under a date filter.
+    raw = RawArticle("x", "Headline\n\nBody sentence one. Body two.", "x.jsonl:1", {"published": given})
+    assert clean(raw).published == stored
+
+
+def test_a_dateline_where_the_title_would_be_is_not_the_title():
+    # RealTimeQA's CNN articles open with "Washington CNN —": as a title it labelled the article
+    # in the UI and was embedded with every passage of it.
+    raw = RawArticle("x", "Washington CNN —\n\nSenators unveiled an agreement on Sunday.\n\nIt passed.", "x.jsonl:1", {})
+    a = clean(raw)
+    assert a.title == ""
+    assert [a.text[s:e] for s, e in a.body] == ["Senators unveiled an agreement on Sunday.", "It passed."]
