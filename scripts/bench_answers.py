@@ -22,14 +22,13 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from rich.console import Console  # noqa: E402
+
+from rag import Rag, Settings  # noqa: E402
+from rag.bench import answers_table, machine, read_questions, run_answers  # noqa: E402
+
 
 def main() -> int:
-    from rich.console import Console
-
-    from rag.bench import machine, read_questions, run_answers
-    from rag.pipeline import Rag
-    from rag.settings import Settings
-
     args = _parser().parse_args()
     rag = Rag(Settings(data_dir=Path(args.index)))
     indexed = {a.id for a in rag.articles()}
@@ -48,8 +47,6 @@ def main() -> int:
 
 
 def _markdown(result: dict[str, Any]) -> str:
-    from rag.bench import answers_table
-
     m = result["machine"]
     lines = [f"# RealTimeQA multiple-choice answers ({result['subset']}, {result['articles_indexed']:,} articles indexed)",
              "", f"- machine: {m['cpus']} cores, {m['cpu_model']}, {m['memory_gb']} GB RAM; load average at start "

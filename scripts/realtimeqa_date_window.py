@@ -23,12 +23,12 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from rag import Rag, Settings  # noqa: E402
+from rag.bench import FETCH, MODES, article_ranking, retrieval_metrics  # noqa: E402
+from rag.types import Filters  # noqa: E402
+
 
 def main() -> int:
-    from rag.bench import FETCH, MODES, article_ranking, retrieval_metrics
-    from rag.pipeline import Rag
-    from rag.settings import Settings
-
     args = _parser().parse_args()
     rag = Rag(Settings(data_dir=Path(args.index)))
     questions = [json.loads(line) for line in (Path(args.path) / "questions.jsonl").read_text().splitlines() if line]
@@ -37,7 +37,7 @@ def main() -> int:
     for days in (None, *args.days):
         for mode in MODES:
             rag.retriever.mode = mode
-            rankings = [_ranking(rag, q, days, FETCH, article_ranking) for q in questions]
+            rankings = [_ranking(rag, q, days) for q in questions]
             rows[f"{mode}, {'no window' if days is None else f'{days}-day window'}"] = retrieval_metrics(rankings, golds)
     rag.retriever.mode = "hybrid"
     out = Path(args.out)
@@ -51,14 +51,13 @@ def main() -> int:
     return 0
 
 
-def _ranking(rag: Any, question: dict[str, Any], days: int | None, fetch: int, article_ranking: Any) -> list[str]:
-    from rag.types import Filters
-
+def _ranking(rag: Rag, question: dict[str, Any], days: int | None) -> list[str]:
+    """The articles of the first FETCH chunks, in rank order, within the window if any."""
     filters = None
     if days is not None:
         asked = _day(question["date"])
         filters = Filters(date_from=asked - timedelta(days=days), date_to=asked)
-    passages = rag.retrieve(question["question"], k=fetch, filters=filters)
+    passages = rag.retrieve(question["question"], k=FETCH, filters=filters)
     return article_ranking([p.chunk.id for p in passages], {p.chunk.id: p.chunk.article_id for p in passages})
 
 
