@@ -23,14 +23,14 @@ from rag.clean import clean
 from rag.condense import Condenser, History, KeywordCondenser, LLMCondenser
 from rag.embed import Embedder, make_embedder
 from rag.errors import GeneratorUnavailable, QuestionError, RagError
-from rag.generate import (
-    ExtractiveGenerator, Generator, LlamaCppGenerator, OpenAIGenerator, Prompt, SentenceRanker, excerpts, render,
-)
+from rag.evidence import SentenceRanker, excerpts, render
+from rag.extractive import ExtractiveGenerator
+from rag.generate import LlamaCppGenerator, OpenAIGenerator
 from rag.keyword import KeywordIndex
 from rag.load import RawArticle, load_paths
 from rag.retrieve import HybridRetriever, keyword_text, sync_keyword
 from rag.settings import Settings
-from rag.types import Answer, ArticleInfo, Chunk, Filters, IndexReport, Passage
+from rag.types import Answer, ArticleInfo, Chunk, Filters, Generator, IndexReport, Passage, Prompt
 from rag.verify import verify
 from vectorstore import IndexSpec, VectorStore, open_store
 from vectorstore.chroma import WRITING

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Protocol
 
 REFUSAL = "The articles don't say."
 
@@ -135,3 +137,18 @@ class ArticleInfo:
     outlet: str
     published: str
     chunks: int
+
+
+@dataclass(frozen=True)
+class Prompt:
+    """The question, the numbered passages, and the chat messages rendered from prompts/."""
+
+    question: str
+    passages: list[Passage]
+    messages: list[dict[str, str]] = field(default_factory=list)
+
+
+class Generator(Protocol):
+    name: str
+
+    def stream(self, prompt: Prompt) -> Iterator[str]: ...

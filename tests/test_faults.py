@@ -22,7 +22,8 @@ from gradio_client import Client
 from gradio_client.exceptions import AppError
 
 from rag import ModelServerError, Rag, Settings
-from rag.generate import OpenAIGenerator, Prompt
+from rag.generate import OpenAIGenerator
+from rag.types import Prompt
 from tests.servers import free_port, running_ui
 from tests.ui_session import PageSession
 

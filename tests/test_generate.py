@@ -5,7 +5,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from rag import ModelServerError
-from rag.generate import OpenAIGenerator, Prompt, expected_type, has_type, render
+from rag.evidence import expected_type, has_type, render
+from rag.generate import OpenAIGenerator
+from rag.types import Prompt
 from rag.types import Chunk, Passage
 from tests.servers import free_port
 
@@ -66,7 +68,7 @@ def test_openai_generator_reports_a_closed_port_clearly():
 
 
 def test_a_language_model_reads_the_best_sentences_under_their_passage_numbers() -> None:
-    from rag.generate import Candidate, excerpts
+    from rag.evidence import Candidate, excerpts
 
     def passage(text: str) -> Passage:
         return Passage(Chunk(id=text[:6], article_id="a.txt", text=text, start=0, end=len(text), title="T"), 1.0)

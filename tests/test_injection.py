@@ -10,7 +10,7 @@ from collections.abc import Iterator
 import pytest
 
 from rag import REFUSAL, GeneratorUnavailable, Rag, Settings
-from rag.generate import render
+from rag.evidence import render
 from rag.pipeline import default_corpus
 from rag.types import Chunk, Passage
 from rag.verify import verify

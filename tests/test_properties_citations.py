@@ -12,7 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from rag import REFUSAL, Rag
-from rag.generate import Prompt
+from rag.types import Prompt
 from rag.types import Chunk, Citation, Passage
 from rag.verify import verify
 
