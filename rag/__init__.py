@@ -17,6 +17,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from rag.chain import AnswerChain, answer_chain
 from rag.condense import History
 from rag.errors import (
     GeneratorError,
@@ -36,6 +37,7 @@ from rag.types import REFUSAL, Answer, ArticleInfo, Citation, Filters, IndexRepo
 __all__ = [
     "REFUSAL",
     "Answer",
+    "AnswerChain",
     "AnswerStream",
     "ArticleInfo",
     "Check",
@@ -54,6 +56,7 @@ __all__ = [
     "Settings",
     "StoreError",
     "answer",
+    "answer_chain",
     "answer_stream",
     "articles",
     "check",

@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
 
+from rag import generators
 from rag.errors import RagError
 from rag.types import Answer, Filters, IndexReport
 
@@ -99,7 +100,7 @@ def _ask_parser(commands: argparse._SubParsersAction) -> None:
     sub = _command(commands, "ask", _ask, "Answer a question from the indexed articles, with sources.")
     sub.add_argument("question", help="the question, in quotes")
     sub.add_argument("-k", type=int, default=None, help="number of passages to retrieve")
-    sub.add_argument("--generator", choices=["extractive", "llamacpp", "openai"], help="override RAG_GENERATOR")
+    sub.add_argument("--generator", choices=generators.names(), help="override RAG_GENERATOR")
     sub.add_argument("--article", action="append", default=[], help="only this article id (repeatable)")
     sub.add_argument("--outlet", default="", help="only articles from this outlet")
     sub.add_argument("--since", type=date.fromisoformat, help="only articles published on or after YYYY-MM-DD")
@@ -111,7 +112,7 @@ def _ask(args: argparse.Namespace) -> int:
 
     filters = Filters(tuple(args.article), args.outlet, args.since, args.until)
     stream = rag.answer_stream(args.question, k=args.k, filters=filters, generator=args.generator)
-    live = sys.stdout.isatty() and stream.generator_name != "extractive"
+    live = sys.stdout.isatty() and generators.is_language_model(stream.generator_name)
     for piece in stream:
         if live:
             print(piece, end="", flush=True)
@@ -163,7 +164,7 @@ def _ui(args: argparse.Namespace) -> int:
 def _eval_parser(commands: argparse._SubParsersAction) -> None:
     sub = _command(commands, "eval", _eval, "Score retrieval, answers and citations on a JSONL question set.")
     sub.add_argument("file", type=Path, help="questions (the format of eval/dev.jsonl)")
-    sub.add_argument("--generator", choices=["extractive", "llamacpp", "openai"], help="override RAG_GENERATOR")
+    sub.add_argument("--generator", choices=generators.names(), help="override RAG_GENERATOR")
     sub.add_argument("--json", type=Path, help="also write the full results as JSON here")
     sub.add_argument("--limit", type=int, help="only the first N questions")
 
@@ -191,7 +192,7 @@ def _bench(args: argparse.Namespace) -> int:
 def _serve_check_parser(commands: argparse._SubParsersAction) -> None:
     sub = _command(commands, "serve-check", _serve_check, "Check that the configured store (embedded or "
                    "RAG_CHROMA_URL), embedding model and generator are reachable; exit 1 if one is not.")
-    sub.add_argument("--generator", choices=["extractive", "llamacpp", "openai"], help="override RAG_GENERATOR")
+    sub.add_argument("--generator", choices=generators.names(), help="override RAG_GENERATOR")
 
 
 def _serve_check(args: argparse.Namespace) -> int:

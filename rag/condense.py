@@ -1,13 +1,14 @@
-"""Follow-up questions, made standalone for retrieval.
+"""Follow-up questions, made standalone for retrieval and for the reader.
 
-"What did she call for in Munich?" retrieves nothing useful on its own. The condensed query
-adds what the conversation was about. Two condensers share one protocol:
-- `KeywordCondenser` (no model): when the question leans on the conversation (a pronoun or
-  a vague reference, or very few content words), it appends the content words of the
-  previous question and only the names and numbers of the previous answer. A whole answer
-  sentence would outweigh the follow-up itself: "Since when was that his first visit?" after
-  an answer about a visit's date then retrieves the sentence that answered, not the one that
-  says "first visit since 2019". Both BM25 and the embedding tolerate a keyword tail well.
+"What weapons did they discuss there?" retrieves nothing useful on its own. Two condensers
+share one protocol:
+- `KeywordCondenser` (no model): when the question leans on the conversation, it rewrites
+  its references from the last turn's names: "they" -> "Putin and Lukashenko", "there" ->
+  "in Minsk", "his" -> "Putin's", so the searched question reads as one a person would ask
+  ("What weapons did Putin and Lukashenko discuss in Minsk?") and the UI can show it. What
+  it cannot resolve ("that", "it", a question of two words) gets the last question's names
+  and content words appended, never the whole last answer: an answer sentence would outweigh
+  the follow-up itself.
 - `LLMCondenser`: asks the chat model to rewrite the question with prompts/condense.txt,
   falling back to the keyword condenser if the model's rewrite is empty or runs on.
 """
@@ -16,10 +17,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Protocol
 
 import prompts
-from rag.text import terms, words
+from rag.text import STOPWORDS, terms, words
 from rag.verify import MARKER
 
 History = Sequence[tuple[str, str]]
@@ -28,10 +30,24 @@ ANAPHORA = re.compile(
     r"\b(he|she|it|they|him|her|them|his|hers|its|their|theirs|that|this|those|these|there|then|"
     r"the same|the other|such|former|latter)\b", re.I,
 )
+MONTH_OR_DAY = re.compile(r"^(January|February|March|April|May|June|July|August|September|October|November|"
+                          r"December|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)$")
+# A name: capitalised words, with "St." and joining particles inside ("St. Petersburg").
+NAME = re.compile(r"\b(?:St\.\s)?[A-Z][\w’'-]+(?:\s(?:of\s|de\s|St\.\s)?[A-Z][\w’'-]+)*")
+PLACE_CUE = re.compile(r"\b(?:in|at|to|from|near|visit|visited|visiting)\s+$", re.I)
 
 
 class Condenser(Protocol):
     def condense(self, question: str, history: History) -> str: ...
+
+
+@dataclass
+class Referents:
+    """What the last turn was about: people (or groups), places and dates, first mention first."""
+
+    people: list[str]
+    places: list[str]
+    dates: list[str]
 
 
 class KeywordCondenser:
@@ -39,11 +55,58 @@ class KeywordCondenser:
         if not history or not _needs_context(question):
             return question
         last_q, last_a = history[-1]
-        context = last_q.split() + _names_and_numbers(MARKER.sub("", last_a))
-        seen = set(words(question))
-        cleaned = (w.strip(PUNCTUATION) for w in context)
-        extra = [w for w in dict.fromkeys(cleaned) if _keep(w, seen)]
-        return f"{question} {' '.join(extra)}".strip()
+        context = f"{last_q} {MARKER.sub('', last_a)}"
+        rewritten = resolve(question, referents(context))
+        if rewritten != question and not re.search(r"\b(it|that|this|those|these)\b", rewritten, re.I):
+            return rewritten
+        return _append(rewritten, last_q, last_a)
+
+
+def referents(text: str) -> Referents:
+    found = Referents([], [], [])
+    for match in NAME.finditer(text):
+        name = match.group()
+        parts = name.split()
+        while parts and (parts[0].lower() in STOPWORDS or MONTH_OR_DAY.match(parts[0])):
+            parts = parts[1:]  # "On Monday", "They": sentence-initial words, not names
+        name = " ".join(parts)
+        if not name:
+            continue
+        kind = found.places if PLACE_CUE.search(text[: match.start()][-12:]) else found.people
+        if name not in found.people + found.places:
+            kind.append(name)
+    found.dates = re.findall(r"\b(?:\d{1,2}\s)?(?:January|February|March|April|May|June|July|August|September|"
+                             r"October|November|December)(?:\s\d{1,2}\b)?(?:,?\s\d{4})?|\b(?:19|20)\d{2}\b", text)
+    return found
+
+
+def resolve(question: str, ref: Referents) -> str:
+    """Replace "they/them", "he/she/him", "his/her/their" and "there" by what they refer to."""
+    people = " and ".join(ref.people[:2]) if ref.people else ""
+    one = ref.people[0] if ref.people else ""
+    swaps = {
+        r"\b(they|them)\b": people,
+        r"\b(he|she|him)\b": one,
+        r"\btheir\b": f"{people}’s" if people else "",
+        r"\bhis\b": f"{one}’s" if one else "",
+        r"\bher\b(?=\s+[a-z])": f"{one}’s" if one else "",
+        r"\bher\b": one,
+        r"\bthere\b": f"in {ref.places[0]}" if ref.places else "",
+        r"\bthen\b": f"in {ref.dates[0]}" if ref.dates else "",
+    }
+    for pattern, replacement in swaps.items():
+        if replacement:
+            question = re.sub(pattern, replacement, question, flags=re.I)
+    return question
+
+
+def _append(question: str, last_q: str, last_a: str) -> str:
+    """The last question's words and the last answer's names and numbers, after the question."""
+    context = last_q.split() + _names_and_numbers(MARKER.sub("", last_a))
+    seen = set(words(question))
+    cleaned = (w.strip(PUNCTUATION) for w in context)
+    extra = [w for w in dict.fromkeys(cleaned) if _keep(w, seen)]
+    return f"{question} {' '.join(extra)}".strip()
 
 
 NAME_OR_NUMBER = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][\w'’-]+|\b\d[\d,.:/-]*\b")

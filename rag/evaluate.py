@@ -59,6 +59,13 @@ class Question:
     answer_any: tuple[str, ...] = ()
     answer_all: tuple[str, ...] = ()
     unanswerable: bool = False
+    kind: str = ""  # date, who, follow_up, summary, off_corpus, false_premise, ... (eval/kinds.jsonl)
+    expect: str = ""  # "synthesis", "refusal" or "refusal_or_correction"; "" = an answer with answer words
+    min_articles: int = 2  # for "synthesis": verified citations must come from this many articles
+
+    @property
+    def synthesis(self) -> bool:
+        return self.expect == "synthesis"
 
 
 def load_questions(path: Path, limit: int | None = None) -> list[Question]:
@@ -79,11 +86,14 @@ def load_questions(path: Path, limit: int | None = None) -> list[Question]:
                 evidence=str(obj.get("evidence") or ""),
                 answer_any=tuple(map(str, obj.get("answer_any") or ())),
                 answer_all=tuple(map(str, obj.get("answer_all") or ())),
-                unanswerable=bool(obj.get("unanswerable", False)),
+                unanswerable=bool(obj.get("unanswerable", False)) or obj.get("expect", "").startswith("refusal"),
+                kind=str(obj.get("kind") or ""),
+                expect=str(obj.get("expect") or ""),
+                min_articles=int(obj.get("min_articles") or 2),
             )
         except (ValueError, KeyError, TypeError) as err:
             raise RagError(f"{path}:{lineno}: not a valid question line ({err!r}).") from err
-        if not question.unanswerable and not question.doc:
+        if not question.unanswerable and not question.synthesis and not question.doc:
             raise RagError(f"{path}:{lineno}: an answerable question needs 'doc' (the gold article id).")
         out.append(question)
         if limit is not None and len(out) >= limit:
@@ -227,8 +237,15 @@ def evaluate_question(rag: Any, q: Question, judges: dict[str, Judge], generator
             "retrieval_k10": retrieve10,
         },
     }
+    row["kind"], row["refusal"], row["note"] = q.kind or ("unanswerable" if q.unanswerable else ""), \
+        answer.refusal, answer.note
     if q.unanswerable:
         row["refusal_correct"] = answer.refused and answer.text == REFUSAL and not answer.citations
+    elif q.synthesis:
+        verified = {c.article_id for c in answer.citations if c.verified}
+        row["synthesis_articles"] = len(verified)
+        row["synthesis_ok"] = not answer.refused and len(verified) >= q.min_articles and \
+            sum(c.verified for c in answer.citations) >= 2
     else:
         rank = gold_rank(article_ids, q.doc)
         row["gold_rank"] = rank
@@ -245,10 +262,28 @@ def evaluate_question(rag: Any, q: Question, judges: dict[str, Judge], generator
 
 # -- summary -------------------------------------------------------------------------------------
 
+def passed(row: dict[str, Any]) -> bool:
+    """The question's own test: the answer words, the refusal, or a cited multi-article summary."""
+    if row["unanswerable"]:
+        return bool(row["refusal_correct"])
+    if "synthesis_ok" in row:
+        return bool(row["synthesis_ok"])
+    return bool(row["answer_correct"])
+
+
+def by_kind(rows: list[dict[str, Any]]) -> dict[str, dict[str, float]]:
+    kinds: dict[str, list[dict[str, Any]]] = {}
+    for r in rows:
+        kinds.setdefault(r.get("kind") or "other", []).append(r)
+    return {k: {"n": len(rs), "passed": mean([float(passed(r)) for r in rs]) or 0.0} for k, rs in sorted(kinds.items())}
+
+
 def summarize(rows: list[dict[str, Any]], judges: Sequence[str]) -> dict[str, Any]:
-    answerable = [r for r in rows if not r["unanswerable"]]
+    synthesis = [r for r in rows if "synthesis_ok" in r]
+    answerable = [r for r in rows if not r["unanswerable"] and "synthesis_ok" not in r]
     unanswerable = [r for r in rows if r["unanswerable"]]
-    out: dict[str, Any] = {"questions": len(rows), "answerable": len(answerable), "unanswerable": len(unanswerable)}
+    out: dict[str, Any] = {"questions": len(rows), "answerable": len(answerable), "unanswerable": len(unanswerable),
+                           "synthesis": len(synthesis)}
     retrieval = {key: mean([r[key] for r in answerable]) for key in
                  [*(f"hits@{n}" for n in HITS_AT), f"mrr@{RETRIEVAL_K}"]}
     retrieval["evidence_in_top10"] = mean([float(r["evidence_retrieved"]) for r in answerable])
@@ -259,7 +294,9 @@ def summarize(rows: list[dict[str, Any]], judges: Sequence[str]) -> dict[str, An
         "right_article_cited": mean([float(r["right_article_cited"]) for r in answerable]),
         "refused_answerable": mean([float(r["refused"]) for r in answerable]),
         "unanswerable_refused": mean([float(r["refusal_correct"]) for r in unanswerable]),
+        "synthesis_cited_across_articles": mean([float(r["synthesis_ok"]) for r in synthesis]),
     }
+    out["by_kind"] = by_kind(rows)
     out["citations"] = {
         judge: {
             "recall": mean([r["citations"][judge]["recall"] for r in rows]),
@@ -301,6 +338,9 @@ def question_table(rows: list[dict[str, Any]], judges: Sequence[str]) -> Table:
     for r in rows:
         if r["unanswerable"]:
             cells = [r["id"], "n/a", "n/a", _fmt(r["refusal_correct"]) + " (refusal)", "n/a", _fmt(r["refused"])]
+        elif "synthesis_ok" in r:
+            cells = [r["id"], "n/a", "n/a", f"{_fmt(r['synthesis_ok'])} ({r['synthesis_articles']} art.)", "n/a",
+                     _fmt(r["refused"])]
         else:
             cells = [r["id"], _fmt(r["gold_rank"]) if r["gold_rank"] else ">10", _fmt(r["evidence_retrieved"]),
                      _fmt(r["answer_correct"]), _fmt(r["right_article_cited"]), _fmt(r["refused"])]
@@ -323,7 +363,10 @@ def summary_rows(summary: dict[str, Any]) -> list[tuple[str, str, str]]:
         ("right article cited", _fmt(a["right_article_cited"]), f"{n_ans} answerable"),
         ("refused although answerable", _fmt(a["refused_answerable"]), f"{n_ans} answerable"),
         ("unanswerable -> refusal, no citations", _fmt(a["unanswerable_refused"]), f"{n_un} unanswerable"),
+        ("summary/comparison: >= 2 verified citations from >= 2 articles",
+         _fmt(a["synthesis_cited_across_articles"]), f"{summary['synthesis']} synthesis"),
     ]
+    rows += [(f"passed: {kind}", _fmt(k["passed"]), f"{k['n']:.0f} questions") for kind, k in summary["by_kind"].items()]
     for judge, c in summary["citations"].items():
         over = f"{c['answers_scored']} non-refused answers"
         rows.append((f"citation recall (judge: {judge})", _fmt(c["recall"]), over))

@@ -1,8 +1,9 @@
-"""Evidence for an answer: the passage sentences that bear on a question, ranked, and the
-prompt that hands them to a language model.
+"""Evidence for an answer: what the question asks for, the passage sentences that bear on it
+(ranked), whether they can answer it at all, and the prompt that hands the best of them to a
+language model.
 
-`SentenceRanker` is shared by the extractive generator (which answers with the best
-sentences) and the language-model path (which reads only them: `excerpts`)."""
+The ranking is shared by the extractive generator (which answers with the best sentences,
+tidied) and the language-model path (which reads only them)."""
 
 from __future__ import annotations
 
@@ -13,57 +14,79 @@ from dataclasses import dataclass
 import numpy as np
 
 import prompts
-from rag.text import STOPWORDS, sentences, terms, words
-from rag.types import REFUSAL, Passage, Prompt
+from rag.text import STOPWORDS, forms, sentences, terms, words
+from rag.types import Candidate, Passage, Prompt
 
 
-def render(question: str, passages: list[Passage], excerpts: dict[int, str] | None = None) -> Prompt:
-    """Fill prompts/answer_*.txt with the numbered passages (title, outlet and date each).
-    With `excerpts` (passage number -> text), only those passages appear, under their own
-    numbers, with only that text: see `excerpts()`."""
-    texts = excerpts if excerpts is not None else {i: p.chunk.text for i, p in enumerate(passages, start=1)}
-    blocks = "\n\n".join(_passage_block(n, passages[n - 1], text) for n, text in sorted(texts.items()))
-    user = prompts.text("answer_user").format(passages=blocks, question=question, refusal=REFUSAL)
+def render(question: str, passages: list[Passage], evidence: list[Candidate] | None = None,
+           synthesis: bool = False, limit: int = 6) -> Prompt:
+    """The prompt for a language model: the fixed system text first (llama.cpp reuses its
+    cached prefix), then the `limit` best evidence sentences (best first, each with its
+    article's outlet and date when known), the task and the question. The model writes no
+    citation markers: small models cannot (they refused or mis-cited); `rag.verify` finds
+    each answer sentence's support afterwards. Without `evidence`, whole passages."""
+    if evidence is None:
+        lines = [_evidence_line(p.chunk.text, p) for p in passages]
+    else:
+        lines = [_evidence_line(tidy(c.text, question), passages[c.passage - 1]) for c in evidence[:limit]]
+    user = prompts.text("answer_user").format(
+        evidence="\n".join(lines), question=question,
+        task=prompts.text("task_synthesis" if synthesis else "task_fact"))
     messages = [{"role": "system", "content": prompts.text("answer_system")}, {"role": "user", "content": user}]
-    return Prompt(question, passages, messages)
+    return Prompt(question, passages, messages, evidence=evidence or [], synthesis=synthesis)
 
 
-def _passage_block(number: int, passage: Passage, text: str) -> str:
+def _evidence_line(text: str, passage: Passage) -> str:
     chunk = passage.chunk
     source = ", ".join(x for x in (chunk.outlet, chunk.published) if x)
-    return prompts.text("passage").format(
-        number=number, title=chunk.title or chunk.article_id,
-        source_line=f" ({source})" if source else "", text=text,
-    )
+    return prompts.text("passage").format(text=text, source_line=f" ({source})" if source else "")
 
 
-def excerpts(candidates: list[Candidate], passages: list[Passage], limit: int) -> dict[int, str]:
-    """The `limit` best-ranked sentences, grouped under their passage numbers and kept in
-    their order in the passage. A small model given whole passages mostly refused (10 of 14
-    answerable dev questions); the sentences that bear on the question, drawn from eight
-    passages, make a prompt about as long as four whole passages. Citations are still
-    verified against the whole passage."""
-    best = sorted(candidates, key=lambda c: c.score, reverse=True)[:limit]
-    chosen: dict[int, list[str]] = {}
-    for c in best:
-        chosen.setdefault(c.passage, []).append(c.text)
-    return {n: " ".join(sorted(set(sents), key=passages[n - 1].chunk.text.find)) for n, sents in chosen.items()}
+# -- what the question asks ----------------------------------------------------------------------
 
-
-# -- extractive ------------------------------------------------------------------------------
-
+MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+          "november", "december")
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+DATE_TERMS = frozenset(terms(" ".join(MONTHS + WEEKDAYS)))
+_MONTH = r"(?:January|February|March|April|May|June|July|August|September|October|November|December|" \
+         r"Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec)\.?"
+# A date a reader can put on a calendar: "19 December", "December 19", "Monday", "2022-12-19".
+DAY_DATE = re.compile(rf"\b\d{{1,2}}(?:st|nd|rd|th)?\s+{_MONTH}|\b{_MONTH}\s+\d{{1,2}}\b|"
+                      r"\b(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b|\b\d{4}-\d{2}-\d{2}\b")
 DATE_WORDS = re.compile(
     r"\b(19|20)\d{2}\b|\b(January|February|March|April|May|June|July|August|September|October|"
     r"November|December|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|yesterday|"
     r"today|tomorrow|tonight|ago|last (week|month|year)|next (week|month|year))\b", re.I,
 )
-QUANTITY = re.compile(r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|hundred|thousand|"
-                      r"million|billion|dozen|percent|half|twice)\b", re.I)
-
-
+YEAR = re.compile(r"\b(?:19|20)\d{2}\b")
+COUNT = re.compile(r"\d[\d,.]*|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|"
+                   r"forty|fifty|hundred|hundreds|thousand|thousands|million|billion|dozen|dozens|half)\b", re.I)
 WH = re.compile(r"\b(what|which|who|whom|whose|when|where|why|how)\b", re.I)
 CALENDAR = re.compile(r"^(Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|January|February|March|"
                       r"April|May|June|July|August|September|October|November|December)", re.I)
+# Questions that ask for an account drawn from several articles rather than one fact.
+SYNTHESIS = re.compile(
+    r"\b(summari[sz]e|summary|sum up|overview|recap|main points|key points|gist|timeline|in common|"
+    r"compare|comparison|contrast|differ|difference|differences|similarities|similar)\b|"
+    r"\bhow (did|has|have|do|does) .{0,80}\b(change|changed|develop|developed|evolve|evolved|progress)\b|"
+    r"\bwhat happened (between|over|during|from)\b|\bwhat (do|did) (the )?articles say\b", re.I,
+)
+# Words a question uses to ask, not to say what it is about: an article never needs them.
+ASKING = frozenset(terms(
+    "summarise summarize summary sum overview recap main key points gist timeline compare comparison contrast "
+    "differ difference differences similar similarities common change changed develop developed evolve "
+    "evolved progress happen happened describe described explain explained mention mentioned discuss "
+    "discussed talk talked tell told say said state stated report reported claim claimed call called "
+    "think thought mean meant give gave make made take took get got go went come came show shown "
+    "kind sort type thing things way ways reason reasons name names detail details exactly article "
+    "articles passage news story report reports according main relationship relations one ones "
+    "kind happened respond responded react reacted pass passed occur occurred late early mid "
+    "begin began start started end ended become became remain remained "
+    # modifiers that ask which one, not about what: "his previous visit" is "an earlier visit"
+    "previous recent latest last first next new old former current early exact specific total overall "
+    "other same own different certain particular official actual possible likely ever also "
+    "many much since regarding concerning about around suggest suggested suggests propose proposed"
+))
 
 
 def expected_type(question: str) -> str:
@@ -84,11 +107,17 @@ def expected_type(question: str) -> str:
     return "any"
 
 
+def is_synthesis(question: str) -> bool:
+    """A summary, comparison or "how did X change" question: answered from several articles."""
+    return bool(SYNTHESIS.search(question))
+
+
 def has_type(sentence: str, kind: str, question: str) -> bool:
     if kind == "date":  # "until Belarus is free" answers "when will the war be over" too
         return bool(DATE_WORDS.search(sentence) or re.search(r"\b(until|after|before|once)\b", sentence, re.I))
-    if kind == "quantity":
-        return bool(QUANTITY.search(sentence))
+    if kind == "quantity":  # a count, not just a year: "in 2020" does not say how many
+        return any(not YEAR.fullmatch(w) for w in COUNT.findall(sentence)) or \
+            bool(re.search(r"\b(percent|dozens|hundreds|thousands|millions|several)\b", sentence, re.I))
     if kind == "name":
         asked = set(words(question))
         # A capitalised word the question does not contain, other than a sentence-initial
@@ -98,45 +127,249 @@ def has_type(sentence: str, kind: str, question: str) -> bool:
     return True
 
 
-SEMANTIC_POOL = 12  # sentences re-scored by embedding similarity
+def type_bonus(sentence: str, kind: str, question: str) -> float:
+    """How well a sentence gives the kind of thing asked for, beyond merely having one: for
+    "when", a calendar date the question does not already hold (and not a year other than the
+    one asked about: "first visit since 2019" does not say when the December 2022 visit was);
+    for "how many", a number the question does not hold."""
+    if kind == "date":
+        return _date_bonus(sentence, question)
+    if kind == "quantity":  # a count or amount, not a year: "more than three years", not "in 2020"
+        asked = set(words(question))
+        found = [w.lower() for w in COUNT.findall(sentence) if not YEAR.fullmatch(w)]
+        return 0.1 if any(w not in asked for w in found) else 0.0
+    return 0.0
 
 
-@dataclass
-class Candidate:
-    passage: int  # 1-based passage number
-    text: str
-    score: float
+def _date_bonus(sentence: str, question: str) -> float:
+    asked = question.lower()
+    if "since when" in asked:  # asks for a starting point: "first visit since 2019"
+        return 0.2 if re.search(r"\bsince\b", sentence) and DATE_WORDS.search(sentence) else -0.1
+    if re.search(r"\bwhen (will|would|could|can|should)\b", asked):  # "not until Belarus is free"
+        return 0.15 if re.search(r"\b(until|once|by the time)\b", sentence) else 0.0
+    found = [d for d in DAY_DATE.findall(sentence) if d.lower() not in asked]
+    days = [d for d in found if not _reference_day(d, asked)]
+    if len(days) < len(found):  # "Monday (19 December)": the weekday names the same reference day
+        days = [d for d in days if d.lower() not in WEEKDAYS]
+    if found and not days:
+        return -0.1  # only the day the question measures from
+    years = set(YEAR.findall(sentence))
+    asked_years = set(YEAR.findall(question))
+    if asked_years and years and not years & asked_years and not days:
+        earlier = re.search(r"\b(before|previous|prior|earlier|last)\b", asked)
+        if earlier and max(years) < max(asked_years):
+            return 0.1  # "the previous visit before December 2022": an earlier year is the answer
+        return -0.15  # a different year: another event
+    if days:
+        return 0.15
+    return 0.05 if years - asked_years else 0.0
+
+
+# "Which group of countries", "what weapons", "how many jets": the words that name the kind of
+# answer wanted. The articles name the answer ("the Commonwealth of Independent States",
+# "Iskander-M rocket systems"), rarely its category, so these words need not occur in them.
+ANSWER_CATEGORY = re.compile(r"\b(?:what|which|how many|how much)\s+((?:[\w’'-]+\s+){0,2}?[\w’'-]+)"
+                             r"(?=\s+(?:did|does|do|is|are|was|were|has|have|had|will|would|could|can|of)\b)", re.I)
+
+
+def _reference_day(day: str, asked: str) -> bool:
+    """In "the previous visit before December 2022", a day in December is the visit the
+    question measures from, not the answer."""
+    earlier = re.search(r"\b(before|previous|prior|earlier|last)\b", asked)
+    return bool(earlier) and any(m in day.lower() and m in asked for m in MONTHS)
+
+
+def focus_terms(question: str) -> list[str]:
+    """The question's content terms that say what it is about (not how it asks)."""
+    return [t for t in dict.fromkeys(terms(question)) if t not in ASKING]
+
+
+def category_terms(question: str) -> set[str]:
+    match = ANSWER_CATEGORY.search(question)
+    return set(terms(match.group(1))) if match else set()
+
+
+# -- ranking the sentences of the passages ---------------------------------------------------------
+
+SEMANTIC_POOL = 32  # sentences re-scored by embedding similarity
 
 
 class SentenceRanker:
     """Scores the sentences of the passages as answers to a question: the IDF-weighted share
-    of the question's content words a sentence contains (with its passage's title and the
-    sentence before it as context), then, for the lexically best SEMANTIC_POOL, blended with
-    embedding similarity to the question."""
+    of the question's focus terms a sentence contains (with its passage's title and the
+    sentences on either side as context: "on Monday (19 December)" and "Putin was in Minsk"
+    are often neighbours), then, for the lexically best SEMANTIC_POOL, blended with embedding
+    similarity to the question and a bonus for holding the kind of answer asked for."""
 
     def __init__(self, idf: Callable[[str], float], embed: Callable[[list[str]], np.ndarray]) -> None:
         self.idf, self.embed = idf, embed
 
-    def rank(self, question: str, passages: list[Passage]) -> list[Candidate]:
-        q_terms = set(terms(question))
+    def rank(self, question: str, passages: list[Passage], per_article: int = 0) -> list[Candidate]:
+        """Best first. With `per_article`, each article's lexically best `per_article` sentences
+        compete (a summary needs every article's say), instead of the best SEMANTIC_POOL overall."""
+        q_terms = focus_terms(question) or list(dict.fromkeys(terms(question)))
         if not q_terms:
             return []
         weights = {t: self.idf(t) for t in q_terms}
-        total = sum(weights.values())
-        rows: list[tuple[int, str, float]] = []
-        for number, passage in enumerate(passages, start=1):
-            sents = [s for _, _, s in sentences(passage.chunk.text)]
-            title_terms = set(terms(passage.chunk.title))
-            for i, sent in enumerate(sents):
-                own = set(terms(sent))
-                context = own | title_terms | set(terms(sents[i - 1] if i else ""))
-                covered = sum(w for t, w in weights.items() if t in own) * 0.75 + sum(
-                    w for t, w in weights.items() if t in context) * 0.25
-                rows.append((number, sent, covered / total))
-        # Embedding every sentence is the slow part; only the lexically plausible ones compete.
-        rows = sorted(rows, key=lambda r: r[2], reverse=True)[:SEMANTIC_POOL]
+        anchor = {t: w for t, w in weights.items() if t not in category_terms(question) | DATE_TERMS
+                  and not t.isdigit()} or weights
+        rows = [row for n, p in enumerate(passages, start=1) for row in self._lexical(n, p, weights, anchor)]
+        rows = sorted(rows, key=lambda r: r.score, reverse=True)
+        rows = _per_article(rows, passages, per_article) if per_article else rows[:SEMANTIC_POOL]
         if not rows:
             return []
-        sims = self.embed([question, *[r[1] for r in rows]])
-        similarity = sims[1:] @ sims[0]
-        return [Candidate(n, s, 0.6 * cov + 0.4 * float(sim)) for (n, s, cov), sim in zip(rows, similarity, strict=True)]
+        category = ANSWER_CATEGORY.search(question)
+        sims = self.embed([question, category.group(1) if category else question, *[r.text for r in rows]])
+        similarity, fits = sims[2:] @ sims[0], sims[2:] @ sims[1]
+        kind = expected_type(question)
+        for row, sim, fit in zip(rows, similarity, fits, strict=True):
+            if per_article:  # a summary's words are few and general: meaning and the lead count more
+                row.score = 0.4 * row.score + 0.6 * float(sim) + _lead_bonus(row, passages)
+            else:
+                row.score = 0.6 * row.score + 0.4 * float(sim) + type_bonus(row.text, kind, question)
+                # "What weapons": a sentence naming a weapon ("Iskander-M rocket systems") fits
+                row.score += 0.5 * max(0.0, float(fit) - 0.15) if category else 0.0
+        return sorted(rows, key=lambda r: r.score, reverse=True)
+
+    def _lexical(self, number: int, passage: Passage, weights: dict[str, float],
+                 anchor: dict[str, float]) -> list[Candidate]:
+        """`near`: the share of the question's anchor words (not its dates, which articles
+        write as "on Monday", nor its answer category) in the sentence's neighbourhood."""
+        total, anchor_total = sum(weights.values()), sum(anchor.values()) or 1.0
+        sents = [s for _, _, s in sentences(passage.chunk.text)]
+        title_terms = set(terms(passage.chunk.title))
+        sent_terms = [set(terms(s)) for s in sents]
+        rows = []
+        for i, (sent, own) in enumerate(zip(sents, sent_terms, strict=True)):
+            context = own | title_terms | (sent_terms[i - 1] if i else set()) | \
+                (sent_terms[i + 1] if i + 1 < len(sents) else set())
+            # A quote's speaker is often named two sentences before it ("..., Tikhanovskaya said.")
+            wider = context.union(*sent_terms[max(0, i - 2): i])
+            mine = sum(w for t, w in weights.items() if t in own) / total
+            near = sum(w for t, w in weights.items() if t in context) / total
+            anchored = sum(w for t, w in anchor.items() if t in wider) / anchor_total
+            rows.append(Candidate(number, sent, 0.75 * mine + 0.25 * near, own=mine, near=anchored, position=i))
+        return rows
+
+
+def diversify(passages: list[Passage], k: int) -> list[Passage]:
+    """`k` passages, each article's best before any article's second: a summary drawn from
+    five articles, not five passages of one."""
+    rounds: dict[str, int] = {}
+    keyed = []
+    for i, p in enumerate(passages):
+        rounds[p.chunk.article_id] = rounds.get(p.chunk.article_id, -1) + 1
+        keyed.append((rounds[p.chunk.article_id], i, p))
+    return [p for _, _, p in sorted(keyed, key=lambda t: (t[0], t[1]))][:k]
+
+
+LEAD_CHARS = 700  # a sentence this close to the article's start belongs to its lead
+
+
+def _lead_bonus(row: Candidate, passages: list[Passage]) -> float:
+    """A news article's lead sentence is its own summary of the story."""
+    return 0.1 if passages[row.passage - 1].chunk.start < LEAD_CHARS and row.position <= 1 else 0.0
+
+
+def _per_article(rows: list[Candidate], passages: list[Passage], limit: int) -> list[Candidate]:
+    taken: dict[str, int] = {}
+    out = []
+    for row in rows:
+        article = passages[row.passage - 1].chunk.article_id
+        if taken.get(article, 0) < limit:
+            taken[article] = taken.get(article, 0) + 1
+            out.append(row)
+    return out
+
+
+# -- can the passages answer at all? -----------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Verdict:
+    """Whether to try answering. A refusal is "no_evidence" (nothing retrieved is about the
+    question) or "not_answered" (passages are about it, but it asks about something no
+    article mentions: who *won* the final, how many jets were *delivered*)."""
+
+    answerable: bool
+    refusal: str = ""
+    note: str = ""
+
+
+RELEVANT = 0.3  # a best sentence scoring below this is not about the question at all
+
+
+def judge(question: str, ranked: list[Candidate], known: Callable[[str], bool]) -> Verdict:
+    """A question whose focus words the index never uses is not answered by it, however many of
+    its other words match: the passages would only mention the topic. Years are left to
+    retrieval (an article says "this year" as often as "2022")."""
+    if not ranked or ranked[0].score < RELEVANT:
+        return Verdict(False, "no_evidence", "Nothing in the indexed articles is about this question.")
+    category = category_terms(question)
+    unknown = [w for w in _focus_words(question) if terms(w)[0] not in category and not any(map(known, forms(w)))]
+    if unknown:
+        listed = ", ".join(f"“{w}”" for w in unknown)
+        return Verdict(False, "not_answered", f"The articles are about this topic, but none of them mentions {listed}.")
+    return Verdict(True)
+
+
+def _focus_words(question: str) -> list[str]:
+    """The question's focus words as the user wrote them (for a readable note)."""
+    seen: dict[str, str] = {}
+    for w in re.findall(r"[\w’'-]+", question):
+        stem = terms(w)
+        if len(stem) == 1 and stem[0] not in ASKING and not YEAR.fullmatch(w):
+            seen.setdefault(stem[0], w.strip("’'-"))
+    return list(seen.values())
+
+
+# -- a source sentence made fit to lead an answer --------------------------------------------------
+
+DATELINE = re.compile(
+    r"^(?:[A-Z][A-Za-z.'’-]*(?:[ ,]+[A-Z][A-Za-z.'’-]*)*,?\s+)?(?:\(?[A-Z][a-z]+\)?\s+)?"
+    rf"(?:{_MONTH}\s+\d{{1,2}}(?:,\s*\d{{4}})?|\d{{1,2}}\s+{_MONTH}(?:\s+\d{{4}})?)?\s*(?:\((?:Reuters|AP|AFP)\))?\s*[—–-]+\s+"
+)
+LEADING = re.compile(r"^(?:Meanwhile|However|Separately|Still|Instead|Also|And|But|So|Yet|Moreover),?\s+", re.I)
+# Clauses that turn to another point; a dash or semicolon often carries the answer itself.
+CLAUSE = re.compile(r",\s+(?=(?:but|although|while|whereas)\s)")
+
+
+def tidy(sentence: str, question: str) -> str:
+    """The sentence without a dateline ("VALDMERE, March 14, 2023 — "), a leading connective
+    ("Meanwhile, ") or clauses about something else. Words are never changed, only dropped,
+    so the claim stays a checkable part of its source sentence."""
+    text = _strip_lead(sentence)
+    clauses = CLAUSE.split(text)
+    if len(clauses) > 1:
+        text = _keep_clauses(clauses, question)
+    return text[:1].upper() + text[1:]
+
+
+def _strip_lead(sentence: str) -> str:
+    match = DATELINE.match(sentence)
+    if match and len(sentence) - match.end() > 40 and DATE_WORDS.search(match.group()) or \
+            match and re.search(r"[A-Z]{3,}|\((?:Reuters|AP|AFP)\)", match.group()):
+        sentence = sentence[match.end():]
+    return LEADING.sub("", sentence)
+
+
+def _keep_clauses(clauses: list[str], question: str) -> str:
+    """The first clause, unless a later one holds the question's words and the first does
+    not; later clauses only when they hold question words too."""
+    asked = set(focus_terms(question))
+    kind = expected_type(question)
+    cover = [len(asked & set(terms(c))) for c in clauses]
+    useful = [n > 0 and 2 * n >= max(cover) or (kind != "any" and type_bonus(c, kind, question) > 0)
+              for c, n in zip(clauses, cover, strict=True)]
+    if not any(useful):
+        return clauses[0] + _end(clauses[-1])
+    first = useful.index(True)
+    lead = re.sub(r"^(?:but|although|while|whereas)\s+", "", clauses[first]) if first else clauses[first]
+    if first and not re.match(r"(?:the|a|an|he|she|they|it|this|that|[A-Z])", lead):
+        lead, first = clauses[0], 0  # a later clause that cannot stand on its own
+    kept = [lead] + [c for c, ok in zip(clauses[first + 1:], useful[first + 1:], strict=True) if ok]
+    return ", ".join(k.rstrip(".!?") for k in kept) + _end(clauses[-1])
+
+
+def _end(last: str) -> str:
+    match = re.search(r"[.!?]+[\"”’')]*$", last)
+    return match.group() if match and not re.search(r"[\"”’')]", match.group()) else "."

@@ -1,5 +1,8 @@
-"""The extractive generator: no language model; answers with the passage sentences that
-best answer the question, each cited, and refuses when none does. Deterministic and instant."""
+"""The extractive generator: no language model. It answers with the passage sentences that
+best answer the question, the answering one first, each tidied (no dateline, no clause about
+something else) and cited; it refuses when none answers. Deterministic and instant.
+
+A summary or comparison gets one sentence from each of several articles instead."""
 
 from __future__ import annotations
 
@@ -7,17 +10,22 @@ from collections.abc import Callable, Iterator
 
 import numpy as np
 
-from rag.evidence import Candidate, SentenceRanker, expected_type, has_type
-from rag.types import REFUSAL, Passage, Prompt
+from rag.evidence import SentenceRanker, category_terms, expected_type, has_type, tidy
+from rag.text import terms
+from rag.types import REFUSAL, Candidate, Passage, Prompt
+
+ANCHOR = 0.5  # share of the question's (IDF-weighted) focus words around an answer sentence
+SYNTHESIS_ARTICLES = 5  # sentences in a summary: one per article, best articles first
+SYNTHESIS_FLOOR = 0.2  # an article's best sentence must reach this (and half the best) to be in a summary
 
 
 class ExtractiveGenerator:
     """Picks the passage sentences that best answer the question and cites each one.
 
-    A sentence scores by the IDF-weighted share of the question's content words it contains
-    (with its passage's title and neighbouring sentence as context) and by embedding
-    similarity to the question. It must also contain the kind of thing asked for (a date for
-    "when", a number for "how many"). Below the threshold, the honest answer is a refusal."""
+    Sentences are ranked by `rag.evidence.SentenceRanker` (question words with their context,
+    embedding similarity, and a bonus for the kind of answer asked for: a calendar date for
+    "when"). The best must reach `threshold` and hold the kind of thing asked for; below it,
+    the honest answer is a refusal."""
 
     name = "extractive"
 
@@ -27,23 +35,50 @@ class ExtractiveGenerator:
         self.threshold, self.max_sentences = threshold, max_sentences
 
     def stream(self, prompt: Prompt) -> Iterator[str]:
-        chosen = self.select(prompt.question, prompt.passages)
+        chosen = self.select(prompt)
         if not chosen:
             yield REFUSAL
             return
-        yield " ".join(f"{c.text} [{c.passage}]" for c in chosen)
+        yield " ".join(f"{tidy(c.text, prompt.question)} [{c.passage}]" for c in chosen)
 
-    def select(self, question: str, passages: list[Passage]) -> list[Candidate]:
-        candidates = self.candidates(question, passages)
+    def select(self, prompt: Prompt) -> list[Candidate]:
+        if prompt.synthesis:
+            ranked = prompt.evidence or self.ranker.rank(prompt.question, prompt.passages, per_article=3)
+            summary = synthesis(ranked, prompt.passages)
+            if len(summary) >= 2:
+                return summary
+        ranked = prompt.evidence or self.ranker.rank(prompt.question, prompt.passages)
+        return self.fact(prompt.question, ranked)
+
+    def fact(self, question: str, ranked: list[Candidate]) -> list[Candidate]:
+        """The best answering sentence, then one more when it is nearly as good or is the
+        best one's neighbour (the sentence that says where, after the one that says when).
+        An answer must stand among most of what the question is about (`ANCHOR`): "How much
+        gas does Belarus import?" is not answered by a trade figure that never says gas or
+        import, however well its number fits."""
         kind = expected_type(question)
-        good = [c for c in candidates if c.score >= self.threshold and has_type(c.text, kind, question)]
-        good.sort(key=lambda c: c.score, reverse=True)
+        counted = category_terms(question) if kind == "quantity" else set()  # "how much *gas*"
+        good = [c for c in ranked if c.score >= self.threshold and c.near >= ANCHOR
+                and has_type(c.text, kind, question) and (not counted or counted & set(terms(c.text)))]
         if not good:
             return []
         best = good[0]
-        # A second sentence only when it is nearly as good: more text is not a better answer.
-        extra = [c for c in good[1:] if c.score >= best.score - 0.25 and c.text != best.text]
+        extra = [c for c in good[1:] if c.text != best.text and 2 * c.own >= best.own and (
+            c.score >= best.score - 0.15 or (c.passage == best.passage and abs(c.position - best.position) == 1
+                                            and c.score >= best.score - 0.25))]
         return [best, *extra[: self.max_sentences - 1]]
 
-    def candidates(self, question: str, passages: list[Passage]) -> list[Candidate]:
-        return self.ranker.rank(question, passages)
+
+def synthesis(ranked: list[Candidate], passages: list[Passage]) -> list[Candidate]:
+    """Each article's best sentence, for the best SYNTHESIS_ARTICLES articles, in the order the
+    articles were published (when all their dates are known) so a summary reads as a story."""
+    best: dict[str, Candidate] = {}
+    for c in ranked:
+        article = passages[c.passage - 1].chunk.article_id
+        if c.score >= max(SYNTHESIS_FLOOR, ranked[0].score / 2) and article not in best:
+            best[article] = c
+    chosen = list(best.values())[:SYNTHESIS_ARTICLES]
+    dates = [passages[c.passage - 1].chunk.published for c in chosen]
+    if all(dates):
+        chosen = [c for _, c in sorted(zip(dates, chosen, strict=True), key=lambda pair: pair[0])]
+    return chosen

@@ -1,8 +1,12 @@
-"""Language-model generators behind the `Generator` protocol (rag.types): `stream(prompt)`
-yields pieces of the answer text. (The extractive generator lives in rag.extractive.)
+"""Language-model generators behind the `Generator` protocol (rag.types), all LangChain chat
+models: `stream(prompt)` yields pieces of the answer text. (The extractive generator, which
+needs no model, lives in rag.extractive; rag.generators maps a setting's name to each.)
 
-- `LlamaCppGenerator`: a local GGUF model through llama-cpp-python, streamed.
-- `OpenAIGenerator`: any OpenAI-compatible chat server (Ollama, vLLM, llama.cpp server, OpenAI).
+- `ChatModelGenerator(name, chat_model)`: any LangChain chat model (ChatOllama, ChatAnthropic,
+  ChatOpenAI against vLLM, ...). The two below are thin specialisations of it: one code path.
+- `OpenAIGenerator`: `langchain_openai.ChatOpenAI` against any OpenAI-compatible server, with
+  our timeouts and one clear `ModelServerError` for each way a server can fail.
+- `LlamaCppGenerator`: a local GGUF model through `ChatLlamaCpp`, our chat model over llama-cpp-python.
 
 Whatever a generator writes, `rag.verify` checks its citations afterwards.
 """
@@ -12,152 +16,297 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections.abc import Iterator
-from functools import cached_property
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
+
+import httpx
+from langchain_core.callbacks import CallbackManagerForLLMRun
+from langchain_core.exceptions import (
+    ContextOverflowError,
+    ModelAuthenticationError,
+    ModelConnectionError,
+    ModelError,
+    ModelNotFoundError,
+    ModelPermissionDeniedError,
+    ModelRateLimitError,
+    ModelTimeoutError,
+)
+from langchain_core.language_models import BaseChatModel
+from langchain_core.language_models.chat_models import generate_from_stream
+from langchain_core.messages import AIMessageChunk, BaseMessage, convert_to_openai_messages
+from langchain_core.outputs import ChatGenerationChunk, ChatResult
+from langchain_core.runnables import Runnable
+from pydantic import PrivateAttr, SecretStr
 
 from rag.errors import GeneratorError, GeneratorUnavailable, ModelServerError
 from rag.types import Prompt
 
+TokenLimit = Callable[[int], dict[str, Any]]  # n -> the keyword arguments that cap a reply at n tokens
 
-# -- llama.cpp --------------------------------------------------------------------------------
 
+class ChatModelGenerator:
+    """Any LangChain chat model as a generator. `token_limit(n)` gives the keyword arguments that
+    make this model stop after n tokens (ChatOllama: `lambda n: {"num_predict": n}`); without it,
+    `complete` replies within the model's own limit."""
 
-class LlamaCppGenerator:
-    """A local GGUF chat model through llama-cpp-python, streaming tokens as they come."""
-
-    name = "llamacpp"
-
-    def __init__(self, model_path: Path, threads: int, max_tokens: int = 200, n_ctx: int = 4096) -> None:
-        self.model_path, self.threads, self.max_tokens, self.n_ctx = model_path, threads, max_tokens, n_ctx
-        # One llama.cpp context is not thread-safe and the UI answers sessions on worker
-        # threads: a second question waits here for the first to finish streaming.
-        self._lock = threading.Lock()
-
-    @cached_property
-    def _llm(self) -> Any:
-        try:
-            from llama_cpp import Llama
-        except ImportError as err:
-            raise GeneratorUnavailable(
-                "RAG_GENERATOR=llamacpp needs llama-cpp-python: run `make llm` "
-                "(or CMAKE_ARGS=-DGGML_NATIVE=OFF pip install --no-cache-dir llama-cpp-python)."
-            ) from err
-        if not self.model_path.is_file():
-            raise GeneratorUnavailable(f"No model file at {self.model_path}; set RAG_MODEL_PATH to a GGUF file.")
-        return Llama(model_path=str(self.model_path), n_ctx=self.n_ctx, n_threads=self.threads,
-                     n_batch=512, verbose=False)
+    def __init__(self, name: str, chat_model: BaseChatModel, token_limit: TokenLimit | None = None) -> None:
+        self.name, self.chat_model, self._token_limit = name, chat_model, token_limit
 
     def stream(self, prompt: Prompt) -> Iterator[str]:
-        with self._lock:
-            yield from self._stream(prompt)
-
-    def _stream(self, prompt: Prompt) -> Iterator[str]:
-        try:
-            pieces = self._llm.create_chat_completion(
-                messages=prompt.messages, temperature=0.0, max_tokens=self.max_tokens, stream=True
-            )
-            for piece in pieces:
-                delta = piece["choices"][0].get("delta", {}).get("content")
-                if delta:
-                    yield delta
-        except GeneratorError:
-            raise
-        except Exception as err:  # llama_cpp raises plain RuntimeError/ValueError on model trouble
-            raise GeneratorError(f"The local model failed: {err}. Check RAG_MODEL_PATH.") from err
+        yield from self._texts(self.chat_model, prompt.messages)
 
     def complete(self, messages: list[dict[str, str]], max_tokens: int = 64) -> str:
-        return "".join(self.stream(Prompt("", [], messages)))[: max_tokens * 8]
+        """A short reply (a condensed follow-up, a judgement), capped by the model itself."""
+        model = self.chat_model.bind(**self._token_limit(max_tokens)) if self._token_limit else self.chat_model
+        return "".join(self._texts(model, messages))
+
+    def _texts(self, model: Runnable[Any, BaseMessage], messages: list[dict[str, str]]) -> Iterator[str]:
+        """The text of each chunk as the model streams it."""
+        try:
+            for chunk in model.stream(messages):
+                if text := str(chunk.text):
+                    yield text
+        except GeneratorError:
+            raise
+        except Exception as err:  # each chat-model library has its own exceptions: translated here, at the boundary
+            raise self._error(err) from err
+
+    def _error(self, err: Exception) -> GeneratorError:
+        """The library's exception as ours, saying what to do. LangChain's integrations raise the
+        provider-neutral `ModelError` kinds; specialisations know their own library better."""
+        for kind, advice in _MODEL_ERRORS:
+            if isinstance(err, kind):
+                return ModelServerError(f"The {self.name} model {advice} ({err}).")
+        return GeneratorError(f"The {self.name} model failed: {err}. Check its settings and that it is running.")
+
+
+_MODEL_ERRORS: list[tuple[type[Exception], str]] = [
+    (ModelTimeoutError, "did not answer in time: check that it is running and not overloaded"),
+    (ModelConnectionError, "cannot be reached: start it, or fix its address"),
+    (ModelAuthenticationError, "refused the credentials: check its API key"),
+    (ModelPermissionDeniedError, "refused the credentials: check its API key"),
+    (ModelNotFoundError, "is not served there: check the model name"),
+    (ModelRateLimitError, "is rate-limited: wait a moment, then ask again"),
+    (ContextOverflowError, "cannot read a prompt this long: retrieve fewer passages"),
+    (ModelError, "reported an error"),
+]
 
 
 # -- OpenAI-compatible server ------------------------------------------------------------------
 
 
-class OpenAIGenerator:
-    """Chat completions from an OpenAI-compatible server, streamed over server-sent events."""
-
-    name = "openai"
+class OpenAIGenerator(ChatModelGenerator):
+    """Chat completions streamed from an OpenAI-compatible server by `langchain_openai.ChatOpenAI`."""
 
     def __init__(self, base_url: str, model: str, api_key: str, timeout: float, max_tokens: int = 200) -> None:
-        self.base_url, self.model, self.api_key = base_url.rstrip("/"), model, api_key
-        self.timeout, self.max_tokens = timeout, max_tokens
+        self.base_url, self.model, self.timeout, self.max_tokens = base_url.rstrip("/"), model, timeout, max_tokens
+        super().__init__("openai", self._chat_openai(api_key), token_limit=_openai_token_limit)
 
-    def stream(self, prompt: Prompt) -> Iterator[str]:
-        import httpx
+    def _chat_openai(self, api_key: str) -> BaseChatModel:
+        from langchain_openai import ChatOpenAI  # 2 s of imports (openai, tiktoken): only when this generator is used
 
-        body = {"model": self.model, "messages": prompt.messages, "temperature": 0.0,
-                "max_tokens": self.max_tokens, "stream": True}
-        headers = {"Authorization": f"Bearer {self.api_key}"}
-        # A stalled server must not hang the user: connect fast, and bound each read.
-        timeout = httpx.Timeout(self.timeout, connect=min(5.0, self.timeout))
-        try:
-            with httpx.stream("POST", f"{self.base_url}/chat/completions", json=body,
-                              headers=headers, timeout=timeout) as response:
-                self._check_response(response)
-                yield from _sse_deltas(response.iter_lines(), self.timeout, self._stalled)
-        except httpx.TimeoutException as err:
-            raise ModelServerError(self._stalled) from err
-        except (httpx.ConnectError, httpx.UnsupportedProtocol) as err:
-            raise ModelServerError(f"Cannot reach the model server at {self.base_url} ({err}). "
-                                   "Start it, or fix RAG_OPENAI_BASE_URL.") from err
-        except httpx.HTTPError as err:  # it answered, then broke off (crashed, restarted, proxy cut)
-            raise ModelServerError(f"The connection to the model server at {self.base_url} failed mid-answer "
-                                   f"({err}). Check that it is running, then ask again.") from err
+        # ChatOpenAI(max_tokens=n) sends `max_completion_tokens`, which llama-cpp-python's server (the one
+        # `make llm` installs) and older Ollama silently ignore: the answer would run to the context's end.
+        # The classic `max_tokens` in extra_body is honoured by them, vLLM, llama-server and OpenAI's chat
+        # models alike (OpenAI's reasoning models refuse it, with an HTTP 400 that we report).
+        return ChatOpenAI(
+            model=self.model, base_url=self.base_url, api_key=SecretStr(api_key), temperature=0.0, streaming=True,
+            extra_body=_openai_token_limit(self.max_tokens)["extra_body"],
+            # A stalled server must not hang the user: connect fast, bound each read, never retry
+            # (a retry doubles the wait for an answer the user is watching for).
+            timeout=httpx.Timeout(self.timeout, connect=min(5.0, self.timeout)), max_retries=0,
+            # httpx, not the SDK's own client: the project's HTTP library, accepted by openai 2 and 3 alike
+            http_client=httpx.Client(transport=_ServerWatch(self.base_url, self.timeout)),
+        )
 
-    def complete(self, messages: list[dict[str, str]], max_tokens: int = 64) -> str:
-        return "".join(self.stream(Prompt("", [], messages)))
+    def _error(self, err: Exception) -> GeneratorError:
+        import openai
+
+        if isinstance(err, (openai.APITimeoutError, httpx.TimeoutException)):
+            return ModelServerError(_stalled(self.base_url, self.timeout))
+        if isinstance(err, openai.APIConnectionError):
+            return self._connection_error(_http_cause(err))
+        if isinstance(err, openai.APIStatusError):
+            return ModelServerError(f"The model server at {self.base_url} answered HTTP {err.status_code}: "
+                                    f"{err.response.text[:200]}. Check RAG_MODEL and RAG_OPENAI_API_KEY.")
+        if isinstance(err, openai.APIError):  # an error event inside the stream (vLLM, llama.cpp server)
+            return ModelServerError(f"The model server reported an error: {str(err.body or err.message)[:300]}")
+        if isinstance(err, httpx.HTTPError):
+            return self._connection_error(err)
+        return super()._error(err)
+
+    def _connection_error(self, cause: BaseException) -> ModelServerError:
+        if isinstance(cause, (httpx.ConnectError, httpx.UnsupportedProtocol)):
+            return ModelServerError(f"Cannot reach the model server at {self.base_url} ({cause}). "
+                                    "Start it, or fix RAG_OPENAI_BASE_URL.")
+        # it answered, then broke off (crashed, restarted, proxy cut)
+        return ModelServerError(f"The connection to the model server at {self.base_url} failed mid-answer "
+                                f"({cause}). Check that it is running, then ask again.")
+
+
+def _http_cause(err: BaseException) -> BaseException:
+    """The httpx exception under the openai client's and LangChain's wrappers (or `err` itself)."""
+    cause: BaseException | None = err
+    while cause is not None and not isinstance(cause, httpx.HTTPError):
+        cause = cause.__cause__
+    return cause or err
+
+
+def _openai_token_limit(n: int) -> dict[str, Any]:
+    return {"extra_body": {"max_tokens": n}}
+
+
+def _stalled(base_url: str, timeout: float) -> str:
+    return (f"The model server at {base_url} did not answer within {timeout:g} s "
+            "(RAG_REQUEST_TIMEOUT). Check that it is running and not overloaded.")
+
+
+class _ServerWatch(httpx.BaseTransport):
+    """Between ChatOpenAI and the server. A reply that is not a token stream (a proxy's HTML page, a
+    JSON error with status 200) is the server's problem: said at once, instead of an empty answer
+    read as "The articles don't say". A token stream is watched by `_TextWatch`. HTTP errors pass
+    on to the openai client, which raises them with their body."""
+
+    def __init__(self, base_url: str, timeout: float) -> None:
+        self.base_url, self.timeout, self._http = base_url, timeout, httpx.HTTPTransport()
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        response = self._http.handle_request(request)
+        kind = response.headers.get("content-type", "")
+        if "text/event-stream" in kind:
+            watched = _TextWatch(response.stream, self.timeout, _stalled(self.base_url, self.timeout))
+            return httpx.Response(response.status_code, headers=response.headers, stream=watched,
+                                  extensions=response.extensions)
+        if response.status_code < 400:
+            response.read()
+            raise ModelServerError(f"The model server at {self.base_url} answered with {kind or 'no content type'} "
+                                   f"instead of a token stream: {response.text[:200]!r}. Is RAG_OPENAI_BASE_URL "
+                                   "an OpenAI-compatible /v1 endpoint?")
+        return response
+
+    def close(self) -> None:
+        self._http.close()
+
+
+class _TextWatch(httpx.SyncByteStream):
+    """A token stream's body, passed on unchanged. A server that keeps the connection busy
+    (keep-alive comments, empty deltas) without writing any text for `timeout` seconds counts as
+    stalled, like one that sends nothing: httpx's read timeout restarts with every byte, and the
+    openai client drops comments before anything above it could notice."""
+
+    def __init__(self, body: Any, timeout: float, stalled: str) -> None:
+        self._body, self._timeout, self._stalled = body, timeout, stalled
+
+    def __iter__(self) -> Iterator[bytes]:
+        last, partial = time.monotonic(), b""
+        for data in self._body:
+            *lines, partial = (partial + data).split(b"\n")
+            if any(map(_has_text, lines)):
+                last = time.monotonic()
+            elif time.monotonic() - last > self._timeout:
+                raise ModelServerError(self._stalled)
+            yield data
+
+    def close(self) -> None:
+        self._body.close()
+
+
+def _has_text(line: bytes) -> bool:
+    """Whether one line of a server-sent event stream carries generated text. A reasoning model's
+    thinking counts: the server is working, though that text is not the answer."""
+    try:
+        choice = json.loads(line[5:])["choices"][0] if line.startswith(b"data:") else None
+    except (ValueError, TypeError, KeyError, IndexError):
+        return False
+    if not isinstance(choice, dict):
+        return False
+    delta = choice.get("delta")
+    thought = isinstance(delta, dict) and (delta.get("content") or delta.get("reasoning_content"))
+    return bool(thought or choice.get("text"))
+
+
+# -- llama.cpp --------------------------------------------------------------------------------
+
+
+class ChatLlamaCpp(BaseChatModel):
+    """llama-cpp-python as a LangChain chat model: one GGUF model, loaded on first use and kept,
+    writing one answer at a time.
+
+    Ours rather than langchain-community's ChatLlamaCpp: that one loads the model when it is
+    constructed (seconds for every `Rag`, and a missing file becomes a bare ValueError instead of a
+    `GeneratorUnavailable` saying what to do), takes no lock although one llama.cpp context must
+    not serve two threads, sets its own sampling defaults (repeat penalty, top-k) over
+    llama-cpp-python's, and its package, being wound down in favour of per-provider ones, would
+    add SQLAlchemy and langchain-classic for what is forty lines here."""
+
+    model_path: Path
+    n_threads: int
+    n_ctx: int = 4096
+    max_tokens: int = 200
+    temperature: float = 0.0
+    _llama: Any = PrivateAttr(default=None)
+    # One llama.cpp context is not thread-safe and the UI answers sessions on worker
+    # threads: a second question waits here for the first to finish streaming.
+    _lock: threading.Lock = PrivateAttr(default_factory=threading.Lock)
 
     @property
-    def _stalled(self) -> str:
-        return (f"The model server at {self.base_url} did not answer within {self.timeout:g} s "
-                "(RAG_REQUEST_TIMEOUT). Check that it is running and not overloaded.")
+    def _llm_type(self) -> str:
+        return "llamacpp"
 
-    def _check_response(self, response: Any) -> None:
-        """An HTTP error, or a reply that is not a token stream (a proxy's HTML page, a JSON
-        error with status 200), is the server's problem: say so instead of "The articles don't say"."""
-        kind = response.headers.get("content-type", "")
-        if response.status_code < 400 and "text/event-stream" in kind:
-            return
-        response.read()
-        if response.status_code >= 400:
-            raise ModelServerError(self._http_error(response.status_code, response.text))
-        raise ModelServerError(f"The model server at {self.base_url} answered with {kind or 'no content type'} "
-                               f"instead of a token stream: {response.text[:200]!r}. Is RAG_OPENAI_BASE_URL "
-                               "an OpenAI-compatible /v1 endpoint?")
+    def llama(self) -> Any:
+        """The llama.cpp model, loaded by the first call; every later one returns the same."""
+        with self._lock:
+            if self._llama is None:
+                self._llama = _load_llama(self.model_path, self.n_threads, self.n_ctx)
+            return self._llama
 
-    def _http_error(self, status: int, body: str) -> str:
-        return (f"The model server at {self.base_url} answered HTTP {status}: {body[:200]}. "
-                "Check RAG_MODEL and RAG_OPENAI_API_KEY.")
+    def _stream(self, messages: list[BaseMessage], stop: list[str] | None = None,
+                run_manager: CallbackManagerForLLMRun | None = None, **kwargs: Any) -> Iterator[ChatGenerationChunk]:
+        llama = self.llama()
+        with self._lock:
+            pieces = llama.create_chat_completion(
+                messages=convert_to_openai_messages(messages), temperature=self.temperature, stop=stop,
+                max_tokens=kwargs.get("max_tokens", self.max_tokens), stream=True,  # llama.cpp stops at the limit
+            )
+            for piece in pieces:
+                if text := piece["choices"][0].get("delta", {}).get("content"):
+                    chunk = ChatGenerationChunk(message=AIMessageChunk(content=text))
+                    if run_manager:
+                        run_manager.on_llm_new_token(text, chunk=chunk)
+                    yield chunk
 
-
-def _sse_deltas(lines: Iterator[str], timeout: float, stalled: str) -> Iterator[str]:
-    """The text pieces of a server-sent event stream. A server that keeps the connection busy
-    (keep-alive comments, empty deltas) without writing any text for `timeout` seconds counts
-    as stalled, like one that sends nothing: the per-read timeout alone would wait forever."""
-    last = time.monotonic()
-    for line in lines:
-        if time.monotonic() - last > timeout:
-            raise ModelServerError(stalled)
-        data = line[5:].strip() if line.startswith("data:") else ""
-        if data == "[DONE]":
-            return
-        delta = _sse_delta(data) if data else ""
-        if delta:
-            last = time.monotonic()
-            yield delta
+    def _generate(self, messages: list[BaseMessage], stop: list[str] | None = None,
+                  run_manager: CallbackManagerForLLMRun | None = None, **kwargs: Any) -> ChatResult:
+        return generate_from_stream(self._stream(messages, stop, run_manager, **kwargs))
 
 
-def _sse_delta(data: str) -> str:
-    """The text in one event; an error event (vLLM, llama.cpp server) raises its message."""
+def _load_llama(path: Path, threads: int, n_ctx: int) -> Any:
     try:
-        event = json.loads(data)
-    except ValueError:
-        return ""
-    if isinstance(event, dict) and event.get("error"):
-        raise ModelServerError(f"The model server reported an error: {str(event['error'])[:300]}")
-    try:
-        choice = event["choices"][0]
-    except (TypeError, KeyError, IndexError):
-        return ""
-    return str((choice.get("delta") or {}).get("content") or choice.get("text") or "")
+        from llama_cpp import Llama
+    except ImportError as err:
+        raise GeneratorUnavailable(
+            "RAG_GENERATOR=llamacpp needs llama-cpp-python: run `make llm` "
+            "(or CMAKE_ARGS=-DGGML_NATIVE=OFF pip install --no-cache-dir llama-cpp-python)."
+        ) from err
+    if not path.is_file():
+        raise GeneratorUnavailable(f"No model file at {path}; set RAG_MODEL_PATH to a GGUF file.")
+    return Llama(model_path=str(path), n_ctx=n_ctx, n_threads=threads, n_batch=512, verbose=False)
+
+
+class LlamaCppGenerator(ChatModelGenerator):
+    """A local GGUF chat model through llama-cpp-python, streaming tokens as they come."""
+
+    def __init__(self, model_path: Path, threads: int, max_tokens: int = 200, n_ctx: int = 4096) -> None:
+        self.model_path, self.threads, self.max_tokens, self.n_ctx = model_path, threads, max_tokens, n_ctx
+        self._chat = ChatLlamaCpp(model_path=model_path, n_threads=threads, max_tokens=max_tokens, n_ctx=n_ctx)
+        super().__init__("llamacpp", self._chat, token_limit=lambda n: {"max_tokens": n})
+
+    @property
+    def _llm(self) -> Any:
+        """The loaded llama.cpp model (loading it now, e.g. to fail early or warm up)."""
+        return self._chat.llama()
+
+    def _error(self, err: Exception) -> GeneratorError:
+        # llama_cpp raises plain RuntimeError/ValueError on model trouble
+        return GeneratorError(f"The local model failed: {err}. Check RAG_MODEL_PATH.")

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from rag import generators
 from rag.chunk import Chunker
 from rag.embed import make_embedder
 from rag.errors import GeneratorUnavailable, ModelServerError, RagError, StoreError
@@ -95,13 +96,15 @@ def _embedder(s: Settings) -> str:
 
 
 def _generator(s: Settings, name: str) -> str:
-    if name == "extractive":
-        return "extractive (no language model needed)"
-    if name == "llamacpp":
-        return _llamacpp(s)
-    if name == "openai":
-        return _openai(s)
-    raise GeneratorUnavailable(f"Unknown generator {name!r}; use extractive, llamacpp or openai.")
+    """A generator with a deeper probe (a request to its server, its model file) gets it; any
+    other is judged by its registry entry's own cheap check."""
+    entry = generators.get(name)  # an unknown name: GeneratorUnavailable listing the registered ones
+    probe = _PROBES.get(name)
+    if probe:
+        return probe(s)
+    if reason := entry.available(s):
+        raise GeneratorUnavailable(f"{name}: {reason}")
+    return f"{name}: {entry.description}"
 
 
 def _llamacpp(s: Settings) -> str:
@@ -147,3 +150,7 @@ def _model_ids(response: httpx.Response) -> list[str]:
     except (ValueError, KeyError, TypeError) as err:
         raise ModelServerError("openai: the /models answer is not an OpenAI model list; is "
                                "RAG_OPENAI_BASE_URL the server's /v1 address?") from err
+
+
+# Deeper than `Entry.available`: a request to the server, the model file or its installed parts.
+_PROBES: dict[str, Callable[[Settings], str]] = {"llamacpp": _llamacpp, "openai": _openai}

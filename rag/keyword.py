@@ -138,6 +138,10 @@ class KeywordIndex:
         )
         return [(self._ids[d], float(s)) for d, s in zip(docs[0], scores[0], strict=True) if s > 0]
 
+    def knows(self, term: str) -> bool:
+        """Whether any indexed passage contains the stemmed term."""
+        return term in self._vocab
+
     def idf(self, term: str) -> float:
         """Inverse document frequency of a stemmed term; unseen terms get the largest value."""
         n = max(len(self._ids), 1)

@@ -1,7 +1,9 @@
 """The data path, wired in one place and readable top to bottom:
 
     index:  load -> clean -> chunk -> embed -> store (+ keyword index)
-    answer: condense -> retrieve -> prompt -> generate -> verify citations -> Answer
+    answer: condense -> retrieve -> rank evidence sentences -> can they answer? (else refuse)
+            -> generate (extractive, or a model phrasing the best evidence) -> attribute and
+            verify each sentence -> Answer (the extractive answer if a model's does not verify)
 
 `Rag` holds the backends (embedder, store, keyword index, generator), each passed in or
 built from `Settings`. The module-level functions in `rag/__init__.py` use one shared `Rag`.
@@ -22,15 +24,14 @@ from rag.chunk import Chunker
 from rag.clean import clean
 from rag.condense import Condenser, History, KeywordCondenser, LLMCondenser
 from rag.embed import Embedder, make_embedder
-from rag.errors import GeneratorUnavailable, QuestionError, RagError
-from rag.evidence import SentenceRanker, excerpts, render
-from rag.extractive import ExtractiveGenerator
-from rag.generate import LlamaCppGenerator, OpenAIGenerator
+from rag import generators
+from rag.errors import QuestionError, RagError
+from rag.evidence import SentenceRanker, Verdict, diversify, is_synthesis, judge, render
 from rag.keyword import KeywordIndex
 from rag.load import RawArticle, load_paths
 from rag.retrieve import HybridRetriever, keyword_text, sync_keyword
 from rag.settings import Settings
-from rag.types import Answer, ArticleInfo, Chunk, Filters, Generator, IndexReport, Passage, Prompt
+from rag.types import REFUSAL, Answer, ArticleInfo, Chunk, Citation, Filters, Generator, IndexReport, Passage, Prompt
 from rag.verify import verify
 from vectorstore import IndexSpec, VectorStore, open_store
 from vectorstore.chroma import WRITING
@@ -64,6 +65,7 @@ class Rag:
             store=self.store, keyword=self.keyword, embedder=self.embedder,
             k=self.settings.top_k, fetch_k=self.settings.fetch_k, rrf_k=self.settings.rrf_k,
         )
+        self._ranker = SentenceRanker(self.keyword.idf, self.embedder.embed)
         self._generators: dict[str, Generator] = {}
         if generator is not None:
             self._generators[generator.name] = generator
@@ -161,23 +163,34 @@ class Rag:
                filters: Filters | None = None, generator: str | None = None) -> AnswerStream:
         """Retrieve now, generate lazily: iterate for text pieces, then read `.answer`."""
         question = self._check_question(question)
-        if k is not None and not 0 <= k <= MAX_K:
+        if k is not None and not 1 <= k <= MAX_K:
             raise QuestionError(f"k (passages to retrieve) must be between 1 and {MAX_K}; got {k}.")
         gen = self.generator(generator)
         started = time.perf_counter()
         query = self._condenser(gen).condense(question, _recent(history, self.settings.max_question_chars))
-        k = k or (self.settings.top_k if gen.name == "extractive" else self.settings.llm_top_k)
-        passages = self.retrieve(query, k, filters)
-        timings = {"retrieval": time.perf_counter() - started}
-        return AnswerStream(self._prompt(gen, query, passages), gen, timings, started)
+        timings = {"condense": time.perf_counter() - started}
+        prompt = self._evidence(query, k or self.settings.top_k, filters)
+        timings["retrieval"] = time.perf_counter() - started - timings["condense"]
+        return AnswerStream(prompt, gen, self._verdict(prompt), timings, started, self._fallback())
 
-    def _prompt(self, gen: Generator, query: str, passages: list[Passage]) -> Prompt:
-        """The condensed query (so a follow-up is answered in its context) and the passages;
-        a language model reads only their best sentences (`generate.excerpts`)."""
-        if gen.name == "extractive":
-            return render(query, passages)
-        ranked = SentenceRanker(self.keyword.idf, self.embedder.embed).rank(query, passages)
-        return render(query, passages, excerpts(ranked, passages, self.settings.llm_excerpt_sentences) or None)
+    def _evidence(self, query: str, k: int, filters: Filters | None) -> Prompt:
+        """Retrieve and rank the passages' sentences. A summary or comparison reaches across
+        articles: each article's best passage comes before any article's second."""
+        synthesis = is_synthesis(query)
+        passages = diversify(self.retrieve(query, 2 * k, filters), k) if synthesis else self.retrieve(query, k, filters)
+        ranked = self._ranker.rank(query, passages, per_article=3 if synthesis else 0)
+        return render(query, passages, ranked, synthesis, self.settings.llm_excerpt_sentences)
+
+    def _verdict(self, prompt: Prompt) -> Verdict:
+        if len(self.keyword) == 0:
+            return Verdict(False, "no_evidence", "The index is empty. Add articles with `rag index PATH` "
+                                                 "or in the Articles tab of the UI.")
+        if prompt.synthesis and prompt.evidence:
+            return Verdict(True)
+        return judge(prompt.question, prompt.evidence, self.keyword.knows)
+
+    def _fallback(self) -> Generator:
+        return self.generator("extractive")
 
     def answer(self, question: str, history: History = (), **options: Any) -> Answer:
         stream = self.stream(question, history, **options)
@@ -209,17 +222,7 @@ class Rag:
         return self._generators[name]
 
     def _make_generator(self, name: str) -> Generator:
-        s = self.settings
-        if name == "extractive":
-            return ExtractiveGenerator(self.keyword.idf, self.embedder.embed)
-        if name == "llamacpp":
-            from rag.models import local_model
-
-            path = s.model_path or local_model(s.models_dir)
-            return LlamaCppGenerator(path, s.threads, s.max_answer_tokens)
-        if name == "openai":
-            return OpenAIGenerator(s.openai_base_url, s.model, s.openai_api_key, s.request_timeout, s.max_answer_tokens)
-        raise GeneratorUnavailable(f"Unknown generator {name!r}; use extractive, llamacpp or openai.")
+        return generators.make(name, self.settings, self)
 
 
 def _batches(items: Iterable[RawArticle | str], chunker: Chunker,
@@ -266,16 +269,22 @@ def _recent(history: History, limit: int) -> History:
 class AnswerStream:
     """An answer being generated. Iterate it for text pieces as they arrive; afterwards
     `.answer` holds the verified `Answer`, whose text may differ from the raw stream
-    (citation markers checked and renumbered, or a refusal)."""
+    (each sentence attributed to the passage sentence that supports it, unsupported ones
+    dropped, or a refusal). When the passages cannot answer (`verdict`), no generator runs.
+    When a language model's answer has no verifiable sentence, the extractive answer from
+    the same evidence is used instead (`fallback`)."""
 
-    def __init__(self, prompt: Prompt, generator: Generator, timings: dict[str, float], started: float) -> None:
+    def __init__(self, prompt: Prompt, generator: Generator, verdict: Verdict, timings: dict[str, float],
+                 started: float, fallback: Generator | None = None) -> None:
         self.prompt, self.query, self.passages = prompt, prompt.question, prompt.passages
-        self._generator, self._timings, self._started = generator, timings, started
+        self._generator, self._verdict, self._fallback = generator, verdict, fallback
+        self._timings, self._started = timings, started
         self._answer: Answer | None = None
 
     def __iter__(self) -> Iterator[str]:
         raw: list[str] = []
-        for piece in self._generator.stream(self.prompt):
+        pieces = self._generator.stream(self.prompt) if self._verdict.answerable else iter([REFUSAL])
+        for piece in pieces:
             if not raw:
                 self._timings["first_token"] = time.perf_counter() - self._started
             raw.append(piece)
@@ -284,9 +293,21 @@ class AnswerStream:
 
     def _finish(self, raw: str) -> None:
         text, citations = verify(raw, self.passages)
+        name = self._generator.name
+        if not citations and self._verdict.answerable and self._fallback and self._fallback is not self._generator:
+            text, citations = verify("".join(self._fallback.stream(self.prompt)), self.passages)
+            name = f"{name} (extractive fallback)" if citations else name
         self._timings["total"] = time.perf_counter() - self._started
+        refusal, note = self._refusal(citations)
         self._answer = Answer(text, citations, self.passages, self.query, refused=not citations,
-                              generator=self._generator.name, timings=self._timings)
+                              generator=name, timings=self._timings, refusal=refusal, note=note)
+
+    def _refusal(self, citations: list[Citation]) -> tuple[str, str]:
+        if citations:
+            return "", ""
+        if not self._verdict.answerable:
+            return self._verdict.refusal, self._verdict.note
+        return "not_answered", "The passages found are about the question, but none of them answers it."
 
     @property
     def generator_name(self) -> str:

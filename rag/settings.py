@@ -14,8 +14,6 @@ import platformdirs
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-GeneratorName = Literal["extractive", "llamacpp", "openai"]
-
 
 def _default_data_dir() -> Path:
     return Path(platformdirs.user_data_dir("newsrag", appauthor=False))
@@ -39,15 +37,17 @@ class Settings(BaseSettings):
     chunk_size: int = 600
     chunk_overlap: int = 0
     top_k: int = 8
-    llm_top_k: int = 8  # passages retrieved for a language model ...
-    llm_excerpt_sentences: int = 8  # ... which reads only this many of their best sentences
+    llm_excerpt_sentences: int = 6  # evidence sentences a language model reads (about 270 prompt tokens)
     fetch_k: int = 40
     rrf_k: int = 60
     embed_batch_size: int = 64
     embed_backend: Literal["onnx-int8", "torch"] = "onnx-int8"
 
-    generator: GeneratorName = "extractive"
+    # A name in rag.generators.REGISTRY, which this lower layer cannot import: an unknown name is
+    # refused where it is used (GeneratorUnavailable listing the registered ones; `rag serve-check`).
+    generator: str = "extractive"
     model_path: Path | None = None
+    local_model: str = "qwen2.5-coder-1.5b-instruct"  # a name in rag.models.MODELS; RAG_MODEL_PATH wins
     model: str = "qwen2.5-coder-1.5b-instruct"
     openai_base_url: str = "http://127.0.0.1:8080/v1"
     openai_api_key: str = "not-needed"

@@ -7,6 +7,7 @@ import re
 from collections.abc import Iterator
 from functools import lru_cache
 
+import lemminflect
 import Stemmer
 
 STOPWORDS = frozenset(
@@ -78,3 +79,12 @@ def _span(text: str, start: int, end: int, offset: int) -> Iterator[tuple[int, i
         lead = len(piece) - len(piece.lstrip())
         begin = start + lead
         yield offset + begin, offset + begin + len(stripped), stripped
+
+
+@lru_cache(maxsize=4096)
+def forms(word: str) -> frozenset[str]:
+    """The stemmed terms of a word's other forms ("won" -> win, wins, winning, ...): a stemmer
+    does not join irregular forms, so "drive" would never match an article's "drove"."""
+    lemmas = {lemma for found in lemminflect.getAllLemmas(word.lower()).values() for lemma in found}
+    inflected = {w for lemma in lemmas for found in lemminflect.getAllInflections(lemma).values() for w in found}
+    return frozenset(t for w in lemmas | inflected | {word} for t in terms(w))

@@ -81,6 +81,10 @@ class Answer:
     passages: list[Passage] = field(default_factory=list)
     query: str = ""  # the standalone query actually searched (after condensation)
     refused: bool = False
+    # Why it refused: "no_evidence" (nothing in the articles is about the question) or
+    # "not_answered" (passages are about it, none answers it); "" when it answered.
+    refusal: str = ""
+    note: str = ""  # one plain sentence for the reader, e.g. which asked-about word no article uses
     generator: str = ""
     timings: dict[str, float] = field(default_factory=dict)
 
@@ -139,13 +143,28 @@ class ArticleInfo:
     chunks: int
 
 
+@dataclass
+class Candidate:
+    """A sentence of a retrieved passage, scored as an answer to the question."""
+
+    passage: int  # 1-based passage number
+    text: str
+    score: float
+    own: float = 0.0  # IDF-weighted share of the question's focus terms in the sentence itself
+    near: float = 0.0  # the same, in the sentence with its neighbours and its article's title
+    position: int = 0  # sentence index within its passage (0 = first)
+
+
 @dataclass(frozen=True)
 class Prompt:
-    """The question, the numbered passages, and the chat messages rendered from prompts/."""
+    """The question, the numbered passages, their ranked sentences (`evidence`, best first),
+    and the chat messages rendered from prompts/ for a language model."""
 
     question: str
     passages: list[Passage]
     messages: list[dict[str, str]] = field(default_factory=list)
+    evidence: list[Candidate] = field(default_factory=list)
+    synthesis: bool = False  # a summary or comparison: answer from several articles
 
 
 class Generator(Protocol):

@@ -3,12 +3,13 @@
 Each answer sentence's `[n]` is checked against passage n: the sentence's content words must
 mostly appear in the passage and every number in it must appear there too. A citation that
 fails is re-pointed to a passage that does support the sentence if there is one, otherwise
-kept but marked `[n?]` with `verified=False`. An uncited sentence that a passage supports
-gets that citation. An answer with no supported sentence at all becomes a refusal: an
-unsupported answer is the worst thing this product can show.
+kept but marked `[n?]` with `verified=False`. An uncited sentence (a language model writes
+none) that a passage supports gets that citation: attribution, not only checking; an uncited
+sentence no passage supports is dropped. An answer with no supported sentence at all becomes
+a refusal: an unsupported answer is the worst thing this product can show.
 
-Markers are renumbered 1, 2, ... in order of first appearance; `Answer.citations` follows
-that order.
+Markers are renumbered 1, 2, ... in order of first appearance, one per supporting sentence;
+`Answer.citations` follows that order.
 """
 
 from __future__ import annotations
@@ -53,7 +54,9 @@ def support(claim: str, passage: Passage) -> Support:
 
 
 def is_refusal(text: str) -> bool:
-    return bool(REFUSAL_PATTERNS.search(text)) and len(text) < 300
+    """A short answer that says the sources do not answer. A cited sentence is a claim, even
+    one that reports an absence ("The ministry said it had no information on casualties [1].")."""
+    return bool(REFUSAL_PATTERNS.search(text)) and len(text) < 300 and not MARKER.search(text)
 
 
 def verify(text: str, passages: list[Passage]) -> tuple[str, list[Citation]]:
@@ -61,7 +64,7 @@ def verify(text: str, passages: list[Passage]) -> tuple[str, list[Citation]]:
     Returns (REFUSAL, []) for a refusal or an answer no passage supports."""
     if is_refusal(text) or not text.strip():
         return REFUSAL, []
-    numbering: dict[tuple[int, bool], int] = {}
+    numbering: dict[tuple[int, bool, int], int] = {}
     citations: list[Citation] = []
     out: list[str] = []
     for _, _, sentence in sentences(text):
@@ -69,7 +72,8 @@ def verify(text: str, passages: list[Passage]) -> tuple[str, list[Citation]]:
         cited = [int(n) for group in MARKER.findall(sentence) for n in group.split(",")]
         checked = _check(claim, cited, passages)
         marks = "".join(_mark(p, ok, s, numbering, citations, passages) for p, ok, s in checked)
-        out.append(_attach(claim, marks))
+        if marks:  # a sentence no passage supports is dropped: nothing is shown unsourced
+            out.append(_attach(claim, marks))
     if not any(c.verified for c in citations):
         return REFUSAL, []
     return " ".join(o for o in out if o), citations
@@ -101,10 +105,12 @@ def _best(claim: str, passages: list[Passage]) -> tuple[int, bool, Support] | No
 
 
 def _mark(
-    index: int, ok: bool, s: Support, numbering: dict[tuple[int, bool], int],
+    index: int, ok: bool, s: Support, numbering: dict[tuple[int, bool, int], int],
     citations: list[Citation], passages: list[Passage],
 ) -> str:
-    key = (index, ok)
+    # One number per supporting sentence, not per passage: two claims from one passage get two
+    # citations, each highlighting its own support.
+    key = (index, ok, s.quote_start)
     if key not in numbering:
         numbering[key] = len(numbering) + 1
         citations.append(_citation(numbering[key], passages[index], ok, s))

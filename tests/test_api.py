@@ -7,7 +7,7 @@ from rag import cli
 PUBLIC = {"REFUSAL", "Answer", "AnswerStream", "ArticleInfo", "Check", "Citation", "Filters", "GeneratorError",
           "GeneratorUnavailable", "IndexMismatchError", "IndexReport", "IngestError", "ModelServerError",
           "Passage", "QuestionError", "Rag", "RagError", "Settings", "StoreError", "answer", "answer_stream",
-          "articles", "check", "default", "index", "remove"}
+          "articles", "check", "default", "index", "remove", "AnswerChain", "answer_chain"}
 
 
 def test_all_lists_exactly_the_public_api():

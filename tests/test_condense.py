@@ -5,8 +5,13 @@ HISTORY = [("What did Tikhanovskaya say at the Munich Security Conference?", "Th
 
 def test_follow_up_with_a_pronoun_gets_the_conversation_terms():
     query = KeywordCondenser().condense("What did she call for in Munich?", HISTORY)
-    assert query.startswith("What did she call for in Munich?") and "Tikhanovskaya" in query
-    assert "[1]" not in query
+    assert query == "What did Tikhanovskaya call for in Munich?"  # rewritten, readable in the UI
+
+
+def test_follow_up_references_become_the_names_places_of_the_last_turn():
+    history = [("Where did Putin and Lukashenko meet in December 2022?", "They met in Minsk [1].")]
+    query = KeywordCondenser().condense("What weapons did they discuss there?", history)
+    assert query == "What weapons did Putin and Lukashenko discuss in Minsk?"
 
 
 def test_standalone_question_is_left_alone():
@@ -28,5 +33,6 @@ def test_answer_contributes_names_and_numbers_not_its_whole_sentence():
     history = [("When did Putin visit Minsk in December 2022?",
                 "Putin arrived on Monday, 19 December, for talks with Lukashenko [1].")]
     query = KeywordCondenser().condense("Since when was that his first visit?", history)
-    assert {"Putin", "Minsk", "Lukashenko", "19"} <= set(query.split())
+    assert query.startswith("Since when was that Putin’s first visit?")  # "that" cannot be resolved: keywords
+    assert {"Minsk", "Lukashenko", "19"} <= set(query.split())
     assert "talks" not in query and "arrived" not in query

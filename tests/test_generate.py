@@ -6,6 +6,7 @@ import pytest
 
 from rag import ModelServerError
 from rag.evidence import expected_type, has_type, render
+from rag.types import Candidate
 from rag.generate import OpenAIGenerator
 from rag.types import Prompt
 from rag.types import Chunk, Passage
@@ -25,11 +26,14 @@ def test_has_type_needs_a_new_name_for_who_questions():
     assert has_type("Argentina won the World Cup final.", "name", q)
 
 
-def test_prompt_numbers_passages_with_title_outlet_and_date():
-    chunk = Chunk("id", "a.txt", "Some text.", 0, 10, "A title", "Daily", "2022-12-16")
-    prompt = render("What?", [Passage(chunk, 1.0)])
-    user = prompt.messages[-1]["content"]
-    assert '[1] "A title" (Daily, 2022-12-16)\nSome text.' in user and "The articles don't say." in user
+def test_prompt_puts_the_fixed_instructions_first_and_the_best_evidence_with_its_source():
+    chunk = Chunk("id", "a.txt", "Some text. Other text.", 0, 22, "A title", "Daily", "2022-12-16")
+    evidence = [Candidate(1, "Other text.", 0.9), Candidate(1, "Some text.", 0.5)]
+    prompt = render("What?", [Passage(chunk, 1.0)], evidence, limit=1)
+    system, user = (m["content"] for m in prompt.messages)
+    assert "The articles don't say." in system and "[" not in system  # no markers asked of the model
+    assert "- Other text. (Daily, 2022-12-16)" in user and "Some text." not in user
+    assert user.rstrip().endswith("Question: What?\nAnswer:") and prompt.evidence == evidence
 
 
 class _SSE(BaseHTTPRequestHandler):
@@ -65,19 +69,3 @@ def test_openai_generator_reports_a_closed_port_clearly():
     gen = OpenAIGenerator(f"http://127.0.0.1:{free_port()}/v1", "m", "k", timeout=5)
     with pytest.raises(ModelServerError, match="Cannot reach the model server"):
         list(gen.stream(Prompt("q", [], [{"role": "user", "content": "hi"}])))
-
-
-def test_a_language_model_reads_the_best_sentences_under_their_passage_numbers() -> None:
-    from rag.evidence import Candidate, excerpts
-
-    def passage(text: str) -> Passage:
-        return Passage(Chunk(id=text[:6], article_id="a.txt", text=text, start=0, end=len(text), title="T"), 1.0)
-
-    passages = [passage("Alpha one. Alpha two. Alpha three."), passage("Beta one. Beta two."),
-                passage("Gamma one.")]
-    ranked = [Candidate(1, "Alpha three.", 0.9), Candidate(2, "Beta two.", 0.8), Candidate(1, "Alpha one.", 0.7),
-              Candidate(3, "Gamma one.", 0.1)]
-    chosen = excerpts(ranked, passages, limit=3)
-    assert chosen == {1: "Alpha one. Alpha three.", 2: "Beta two."}  # passage order, best 3 only
-    user = render("Q?", passages, chosen).messages[1]["content"]
-    assert "[1] \"T\"" in user and "[2] \"T\"" in user and "[3] \"T\"" not in user and "Alpha two" not in user

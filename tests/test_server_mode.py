@@ -11,7 +11,7 @@ import chromadb
 import pytest
 
 import rag
-from rag import Filters, IndexMismatchError, Rag, RagError, Settings, StoreError, cli
+from rag import Filters, IndexMismatchError, Rag, Settings, StoreError, cli
 from rag.pipeline import default_corpus
 from vectorstore import IndexSpec, open_store
 

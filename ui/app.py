@@ -34,7 +34,7 @@ from typing import Any
 
 import gradio as gr
 
-from rag import Rag, RagError, Settings
+from rag import Rag, RagError, Settings, generators
 from rag.errors import QuestionError
 from ui import render
 from ui.render import Turn
@@ -47,7 +47,6 @@ EXAMPLES = [
     "What did Tikhanovskaya call for in Munich?",
     "What is landlocked Belarus dependent on Russia for?",
 ]
-GENERATORS = ["extractive", "llamacpp", "openai"]
 UPLOAD_TYPES = [".txt", ".md", ".html", ".htm", ".jsonl"]
 ANSWER_QUEUE = "answer"  # chat and /ask share these workers
 # Several at once, so one question waiting on a slow model server does not stall everyone
@@ -68,6 +67,7 @@ a.cite:hover, a.cite:focus { background: #1d4ed8; color: #fff !important; }
 a.cite.cite-unverified { background: #ffedd5; color: #9a3412 !important; border: 1px dashed #ea580c; }
 a.cite.cite-unverified:hover { background: #9a3412; color: #fff !important; }
 .rag-note { margin-top: 0.5em; font-size: 0.88em; color: var(--body-text-color-subdued); font-style: italic; }
+.rag-query { margin-top: 0.4em; font-size: 0.85em; color: var(--body-text-color-subdued); }
 .rag-meta { margin-top: 0.45em; font-size: 0.78em; color: var(--body-text-color-subdued); }
 .rag-error { color: #b91c1c; }
 .typing, .status { color: var(--body-text-color-subdued); }
@@ -140,6 +140,16 @@ JS = """
 """
 
 
+def generator_choices(settings: Settings) -> tuple[list[str], str]:
+    """The Generator dropdown: the generators that can answer here (and the configured one in any
+    case, so the default can be chosen again), and an info line that says how to get the others."""
+    names = [e.name for e in generators.usable(settings)]
+    names += [settings.generator] if settings.generator not in names else []
+    offered = " ".join(f"{n}: {generators.get(n).description}" for n in names if n in generators.REGISTRY)
+    others = " ".join(f"For {n}: {reason}" for n, reason in generators.missing(settings).items() if n not in names)
+    return names, f"{offered} {others}".strip()
+
+
 def make_rag() -> Rag:
     rag = Rag(Settings())
     rag.ensure_default_corpus()
@@ -203,6 +213,9 @@ def build_app(rag: Rag | None = None) -> gr.Blocks:
             "answer": ans.text,
             "citations": citations,
             "refused": bool(ans.refused or not citations),
+            "refusal": ans.refusal,
+            "note": ans.note,
+            "query": ans.query,
             "meta": render.meta_line(citations, ans.generator, time.perf_counter() - started),
         })
         yield render.chat_messages(turns), render.sources_html(turns), turns, gr.skip()
@@ -318,10 +331,8 @@ def build_app(rag: Rag | None = None) -> gr.Blocks:
                         with gr.Accordion("Settings", open=False, elem_id="settings"):
                             with gr.Row():
                                 k = gr.Slider(1, 15, value=settings.top_k, step=1, label="Passages to retrieve (k)")
-                                generator = gr.Dropdown(
-                                    GENERATORS, value=settings.generator, label="Generator",
-                                    info="extractive: no model, instant. llamacpp: local model. openai: model server.",
-                                )
+                                choices, info = generator_choices(settings)
+                                generator = gr.Dropdown(choices, value=settings.generator, label="Generator", info=info)
                             with gr.Row():
                                 outlet = gr.Dropdown([render.ANY_OUTLET], value=render.ANY_OUTLET, label="Outlet")
                                 since = gr.Textbox(label="Published from", placeholder="YYYY-MM-DD")

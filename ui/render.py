@@ -20,7 +20,8 @@ from rag.types import Answer, ArticleInfo, Citation, Filters
 ANY_OUTLET = "Any outlet"
 MARKER = re.compile(r"\[(\d+)(\?)?\]")
 
-Turn = dict[str, Any]  # {"question", "answer", "citations": [citation dicts], "refused", "error", "meta"}
+Turn = dict[str, Any]  # {"question", "answer", "citations": [citation dicts], "refused", "refusal", "note",
+#                        "query", "error", "meta"}
 
 
 def esc(value: object) -> str:
@@ -46,6 +47,8 @@ def answer_payload(question: str, ans: Answer) -> dict[str, Any]:
         "question": question,
         "answer": ans.text,
         "refused": bool(ans.refused or not ans.citations),
+        "refusal": ans.refusal,  # "no_evidence" (nothing relevant) or "not_answered" (relevant, no answer)
+        "note": ans.note,
         "citations": [citation_dict(c) for c in ans.citations],
         "query": ans.query,
         "generator": ans.generator,
@@ -102,10 +105,26 @@ def assistant_html(turn: Turn, index: int) -> str:
         return f'<div class="rag-error"><strong>Could not answer.</strong> {text_html(turn["answer"])}</div>'
     body = answer_html(turn["answer"], turn["citations"], index)
     if turn.get("refused"):
-        body += '<div class="rag-note">The indexed articles do not answer this, so no sources are shown.</div>'
+        body += refusal_html(turn.get("refusal", ""), turn.get("note", ""))
+    if turn.get("query") and turn["query"] != turn["question"]:
+        body += f'<div class="rag-query">Searched for: “{text_html(turn["query"])}”</div>'
     if turn.get("meta"):
         body += f'<div class="rag-meta">{esc(turn["meta"])}</div>'
     return body
+
+
+REFUSAL_HEADINGS = {
+    "no_evidence": "Nothing in the articles is about this.",
+    "not_answered": "The articles touch on this but do not answer it.",
+}
+
+
+def refusal_html(kind: str, note: str) -> str:
+    """Says which "no" it is: nothing relevant found, or relevant passages that do not answer."""
+    heading = REFUSAL_HEADINGS.get(kind, "The indexed articles do not answer this.")
+    detail = f" {text_html(note)}" if note and note != heading else ""
+    return f'<div class="rag-note rag-refusal-{esc(kind or "other")}"><strong>{esc(heading)}</strong>{detail} ' \
+           'No sources are shown.</div>'
 
 
 def chat_messages(turns: Sequence[Turn]) -> list[dict[str, str]]:
