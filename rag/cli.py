@@ -167,6 +167,8 @@ def _eval_parser(commands: argparse._SubParsersAction) -> None:
     sub.add_argument("--generator", choices=generators.names(), help="override RAG_GENERATOR")
     sub.add_argument("--json", type=Path, help="also write the full results as JSON here")
     sub.add_argument("--limit", type=int, help="only the first N questions")
+    sub.add_argument("--llm-judge", action="store_true",
+                     help="also judge citations with the language model (slow; a small model judges poorly)")
 
 
 def _eval(args: argparse.Namespace) -> int:

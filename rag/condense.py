@@ -55,11 +55,20 @@ class KeywordCondenser:
         if not history or not _needs_context(question):
             return question
         last_q, last_a = history[-1]
-        context = f"{last_q} {MARKER.sub('', last_a)}"
-        rewritten = resolve(question, referents(context))
+        return self.resolved(question, history) or _append(resolve(question, _last_turn(history)), last_q, last_a)
+
+    def resolved(self, question: str, history: History) -> str | None:
+        """The question with every reference replaced, or None when some ("that", "it", a
+        bare "Why?") cannot be resolved from names alone."""
+        rewritten = resolve(question, _last_turn(history))
         if rewritten != question and not re.search(r"\b(it|that|this|those|these)\b", rewritten, re.I):
             return rewritten
-        return _append(rewritten, last_q, last_a)
+        return None
+
+
+def _last_turn(history: History) -> Referents:
+    last_q, last_a = history[-1]
+    return referents(f"{last_q} {MARKER.sub('', last_a)}")
 
 
 def referents(text: str) -> Referents:
@@ -134,8 +143,11 @@ class LLMCondenser:
         self.fallback = KeywordCondenser()
 
     def condense(self, question: str, history: History) -> str:
-        if not history:
+        """The keyword rewrite when it resolves every reference (instant); the model otherwise."""
+        if not history or not _needs_context(question):
             return question
+        if resolved := self.fallback.resolved(question, history):
+            return resolved
         turns = "\n".join(f"User: {q}\nAssistant: {MARKER.sub('', a)}" for q, a in history[-3:])
         message = prompts.text("condense").format(history=turns, question=question)
         rewritten = self.complete([{"role": "user", "content": message}]).strip().splitlines()

@@ -406,7 +406,7 @@ def main(args: argparse.Namespace) -> int:
     rag.ensure_default_corpus()
     generator = settings.generator
     judges: dict[str, Judge] = {"support": support_judge}
-    if generator in LLM_GENERATORS:
+    if generator in LLM_GENERATORS and getattr(args, "llm_judge", False):
         judges[f"llm:{generator}"] = LLMJudge(rag.generator(generator).complete)  # type: ignore[attr-defined]
 
     console = Console(stderr=True)

@@ -65,7 +65,7 @@ class Rag:
             store=self.store, keyword=self.keyword, embedder=self.embedder,
             k=self.settings.top_k, fetch_k=self.settings.fetch_k, rrf_k=self.settings.rrf_k,
         )
-        self._ranker = SentenceRanker(self.keyword.idf, self.embedder.embed)
+        self._ranker = SentenceRanker(self.keyword.idf, self.embedder.embed, self.keyword.knows)
         self._generators: dict[str, Generator] = {}
         if generator is not None:
             self._generators[generator.name] = generator
@@ -294,13 +294,21 @@ class AnswerStream:
     def _finish(self, raw: str) -> None:
         text, citations = verify(raw, self.passages)
         name = self._generator.name
-        if not citations and self._verdict.answerable and self._fallback and self._fallback is not self._generator:
-            text, citations = verify("".join(self._fallback.stream(self.prompt)), self.passages)
+        if self._needs_fallback(citations):
+            text, citations = verify("".join(self._fallback.stream(self.prompt)), self.passages)  # type: ignore[union-attr]
             name = f"{name} (extractive fallback)" if citations else name
         self._timings["total"] = time.perf_counter() - self._started
         refusal, note = self._refusal(citations)
         self._answer = Answer(text, citations, self.passages, self.query, refused=not citations,
                               generator=name, timings=self._timings, refusal=refusal, note=note)
+
+    def _needs_fallback(self, citations: list[Citation]) -> bool:
+        """Nothing the model wrote verified, or a summary that does not draw on two articles:
+        the extractive answer from the same evidence is the better one then."""
+        if not self._verdict.answerable or self._fallback is None or self._fallback is self._generator:
+            return False
+        articles = {c.article_id for c in citations if c.verified}
+        return not citations or (self.prompt.synthesis and len(articles) < 2)
 
     def _refusal(self, citations: list[Citation]) -> tuple[str, str]:
         if citations:

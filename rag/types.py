@@ -152,6 +152,7 @@ class Candidate:
     score: float
     own: float = 0.0  # IDF-weighted share of the question's focus terms in the sentence itself
     near: float = 0.0  # the same, in the sentence with its neighbours and its article's title
+    similarity: float = 0.0  # embedding cosine similarity to the question
     position: int = 0  # sentence index within its passage (0 = first)
 
 

@@ -11,7 +11,8 @@ best six sentences overlap it most) that share the most stemmed words with the q
 article order. Recorded per question: prompt tokens (and how many llama.cpp reused from its
 KV cache), time to first token, total time, tokens generated, the answer text.
 
-Each model runs the questions in three modes (--modes):
+Each question is asked of every (model, mode) pair in turn, so that a change in the load of this
+shared machine falls on all pairs alike; each pair has its own Llama object. The modes (--modes):
   auto      llama-cpp-python's own prefix reuse: `Llama.generate` keeps the KV cache of the
             longest prefix the new prompt shares with the previous one (here the system message)
   reset     `Llama.reset()` before each question: the whole prompt is evaluated every time
@@ -72,10 +73,8 @@ def main() -> int:
                    "max_tokens": args.max_tokens, "evidence_sentences": args.sentences, "system": SYSTEM,
                    "user_template": USER},
         "questions": [{k: v for k, v in item.items() if k != "messages"} for item in items],
-        "models": {},
     }
-    for name in names:
-        result["models"][name] = run_model(local_model(models_dir, name), items, modes, args)
+    result["models"] = run({name: local_model(models_dir, name) for name in names}, items, modes, args)
     result["uptime_end"] = _uptime()
     text = markdown(result)
     print(text)
@@ -132,35 +131,45 @@ def _best(candidates: list[str], question: str, n: int) -> dict[str, int]:
 # -- measuring ---------------------------------------------------------------------------------
 
 
-def run_model(path: Path, items: list[dict[str, Any]], modes: list[str], args: argparse.Namespace) -> dict[str, Any]:
+def run(paths: dict[str, Path], items: list[dict[str, Any]], modes: list[str],
+        args: argparse.Namespace) -> dict[str, Any]:
+    """Every question is asked of every (model, mode) pair in turn, each pair with its own Llama
+    object (the weights are mmapped, so the copies share memory): a change in the machine's load
+    during the run then falls on all pairs alike instead of on whichever ran last."""
     from llama_cpp import Llama, LlamaRAMCache
 
-    loadavg_before = _loadavg()
-    started = time.perf_counter()
-    llm = Llama(model_path=str(path), n_ctx=args.n_ctx, n_threads=args.threads, n_batch=args.n_batch, verbose=False)
-    load_s = time.perf_counter() - started
-    meta = {k: llm.metadata.get(k) for k in ("general.name", "general.architecture", "general.file_type",
-                                             "qwen2.block_count", "qwen2.context_length")}
-    print(f"{path.name}: loaded in {load_s:.2f} s, {meta}", file=sys.stderr)
-    calls = _instrument(llm)
     runs: dict[str, Any] = {}
-    for mode in modes:
-        llm.reset()
-        llm.set_cache(LlamaRAMCache() if mode == "ramcache" else None)
-        rows = []
-        for item in items:
+    llms: dict[tuple[str, str], tuple[Any, dict[str, Any]]] = {}
+    for name, path in paths.items():
+        loads = []
+        for mode in modes:
+            started = time.perf_counter()
+            llm = Llama(model_path=str(path), n_ctx=args.n_ctx, n_threads=args.threads, n_batch=args.n_batch,
+                        verbose=False)
+            loads.append(round(time.perf_counter() - started, 3))
+            if mode == "ramcache":
+                llm.set_cache(LlamaRAMCache())
+            llms[name, mode] = llm, _instrument(llm)
+        meta = {k: llm.metadata.get(k) for k in ("general.name", "general.architecture", "general.file_type",
+                                                 "qwen2.block_count", "qwen2.context_length")}
+        print(f"{path.name}: loaded in {loads} s, {meta}", file=sys.stderr)
+        runs[name] = {"file": path.name, "size_bytes": path.stat().st_size, "metadata": meta,
+                      "load_s": loads[0], "load_s_each": loads, "runs": {mode: {"rows": []} for mode in modes}}
+    for item in items:
+        for (name, mode), (llm, calls) in llms.items():
             if mode == "reset":
                 llm.reset()
-            rows.append(_ask(llm, item, calls, args.max_tokens))
-            r = rows[-1]
-            print(f"  {mode:8} {item['id']} prompt {r['prompt_tokens']:3} (reused {r['reused_tokens']:3}) "
-                  f"first {r['first_token_s']:5.2f} s total {r['total_s']:5.2f} s gen {r['generated_tokens']:3}  "
-                  f"{r['text'][:70]!r}", file=sys.stderr)
-        runs[mode] = {"summary": summary(rows), "rows": rows}
-    llm.set_cache(None)
-    llm.close()
-    return {"file": path.name, "size_bytes": path.stat().st_size, "metadata": meta, "load_s": round(load_s, 3),
-            "loadavg_before": loadavg_before, "loadavg_after": _loadavg(), "runs": runs}
+            row = _ask(llm, item, calls, args.max_tokens)
+            runs[name]["runs"][mode]["rows"].append(row)
+            print(f"  {name[:20]} {mode:8} {item['id']} load {row['loadavg_1m']:4.2f} prompt {row['prompt_tokens']:3} "
+                  f"(reused {row['reused_tokens']:3}) first {row['first_token_s']:5.2f} s total {row['total_s']:5.2f} s "
+                  f"gen {row['generated_tokens']:3}  {row['text'][:60]!r}", file=sys.stderr)
+    for (name, mode), (llm, _) in llms.items():
+        llm.set_cache(None)
+        llm.close()
+        data = runs[name]["runs"][mode]
+        data["summary"] = summary(data["rows"])
+    return runs
 
 
 def _instrument(llm: Any) -> dict[str, Any]:
@@ -185,6 +194,7 @@ def _instrument(llm: Any) -> dict[str, Any]:
 def _ask(llm: Any, item: dict[str, Any], calls: dict[str, Any], max_tokens: int) -> dict[str, Any]:
     calls["evals"].clear()
     calls["samples"] = 0
+    loadavg_1m = round(os.getloadavg()[0], 2)
     first = None
     pieces = []
     finish = None
@@ -204,7 +214,7 @@ def _ask(llm: Any, item: dict[str, Any], calls: dict[str, Any], max_tokens: int)
     generated = calls["samples"] - (1 if finish == "stop" else 0)
     text = "".join(pieces).strip()
     first = first if first is not None else total
-    return {"id": item["id"], "prompt_tokens": reused + evaluated, "reused_tokens": reused,
+    return {"id": item["id"], "loadavg_1m": loadavg_1m, "prompt_tokens": reused + evaluated, "reused_tokens": reused,
             "evaluated_prompt_tokens": evaluated, "first_token_s": round(first, 3), "total_s": round(total, 3),
             "generated_tokens": generated, "finish_reason": finish,
             "prompt_tok_per_s": round(evaluated / first, 1) if first else None,
@@ -221,7 +231,7 @@ def summary(rows: list[dict[str, Any]]) -> dict[str, Any]:
     return {"n": len(rows), "first_token_s": med("first_token_s"), "total_s": med("total_s"),
             "prompt_tokens": med("prompt_tokens"), "evaluated_prompt_tokens": med("evaluated_prompt_tokens"),
             "generated_tokens": med("generated_tokens"), "prompt_tok_per_s": med("prompt_tok_per_s"),
-            "gen_tok_per_s": med("gen_tok_per_s")}
+            "gen_tok_per_s": med("gen_tok_per_s"), "loadavg_1m": med("loadavg_1m")}
 
 
 # -- report ------------------------------------------------------------------------------------
@@ -239,8 +249,8 @@ def markdown(result: dict[str, Any]) -> str:
         f"- {len(result['questions'])} questions from the dev set, {result['config']['evidence_sentences']} "
         "evidence sentences each; medians per model and mode", "",
         "| model | mode | load s | prompt tokens (evaluated) | first token s | total s | tokens generated "
-        "| prompt tok/s | gen tok/s | named gold / answerable | refused / unanswerable |",
-        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| prompt tok/s | gen tok/s | load avg | named gold / answerable | refused / unanswerable |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     unanswerable = {q["id"] for q in result["questions"] if q["unanswerable"]}
     for name, run in result["models"].items():
@@ -251,9 +261,17 @@ def markdown(result: dict[str, Any]) -> str:
             lines.append(f"| {name} | {mode} | {run['load_s']:.2f} | {s['prompt_tokens']:.0f} "
                          f"({s['evaluated_prompt_tokens']:.0f}) | {s['first_token_s']:.2f} | {s['total_s']:.2f} "
                          f"| {s['generated_tokens']:.0f} | {s['prompt_tok_per_s']} | {s['gen_tok_per_s']} "
+                         f"| {s['loadavg_1m']} "
                          f"| {gold}/{len(rows) - len(unanswerable)} | {refused}/{len(unanswerable)} |")
-    lines += ["", "\"named gold\" is a string check (an `answer_any` string appears in the answer), "
-              "not a judgement of correctness.", ""]
+    lines += ["", "load s: seconds to construct the first Llama object of the model (the later ones, one per mode, "
+              "find the file in the page cache). load avg: median 1-minute load average as each question started. "
+              "\"named gold\" is a string check (an `answer_any` string appears in the answer), not a judgement of "
+              "correctness.", ""]
+    for name, run in result["models"].items():
+        texts = [[r["text"] for r in data["rows"]] for data in run["runs"].values()]
+        same = sum(len(set(answers)) == 1 for answers in zip(*texts))
+        lines.append(f"- {name}: the answer text is the same in every mode for {same} of {len(texts[0])} questions")
+    lines.append("")
     for name, run in result["models"].items():
         first_mode = next(iter(run["runs"]))
         lines += [f"## {name} ({run['file']}, {run['size_bytes']:,} bytes, general.name "
@@ -279,10 +297,6 @@ def _uptime() -> str:
         return subprocess.run(["uptime"], capture_output=True, text=True, check=True).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         return "load average: " + ", ".join(f"{x:.2f}" for x in os.getloadavg())
-
-
-def _loadavg() -> list[float]:
-    return [round(x, 2) for x in os.getloadavg()]
 
 
 def _llama_version() -> str:

@@ -89,7 +89,7 @@ def test_synthesis_questions_and_answer_categories_are_recognised() -> None:
 
 
 def test_judge_refuses_a_question_about_a_word_no_article_uses_but_knows_word_forms() -> None:
-    ranked = [Candidate(1, "They watched the World Cup final.", 0.6)]
+    ranked = [Candidate(1, "They watched the World Cup final.", 0.6, similarity=0.3)]
     known = {"world", "cup", "final", "drove", "watch"}.__contains__
     verdict = judge("Who won the World Cup final?", ranked, known)
     assert not verdict.answerable and verdict.refusal == "not_answered" and "won" in verdict.note

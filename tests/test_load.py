@@ -32,7 +32,7 @@ from ui import app
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
 
 SESSIONS = 20
-FIRST = ("When did Putin visit Minsk in December 2022?", "003_62f8eac0694ddbc9.txt", ("Minsk",))
+FIRST = ("When did Putin visit Minsk in December 2022?", "003_62f8eac0694ddbc9.txt", ("19 December",))
 FOLLOW_UP = ("Since when was that his first visit?", "003_62f8eac0694ddbc9.txt", ("2019",))
 OTHERS = [  # (question, gold article, any of these words in the answer)
     ("What is landlocked Belarus dependent on Russia for?", "001_a956fa66d3677f6c.txt", ("fuel", "security")),
@@ -69,8 +69,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, gr.B
 def check(res: dict[str, Any], question: str, gold: str, expect: tuple[str, ...], history: list[list[str]]) -> None:
     """The answer is to this question and this history, not to another session's."""
     assert res["question"] == question
-    assert res["query"].startswith(question)
-    extra = set(words(res["query"][len(question):]))
+    extra = set(words(res["query"])) - set(words(question))
     allowed = set(words(" ".join(history[-1]))) if history else set()
     assert extra <= allowed, (question, extra - allowed)  # condensed only from this session's last turn
     assert any(c["article_id"] == gold and c["verified"] for c in res["citations"]), (question, res["answer"])
