@@ -69,7 +69,9 @@ SYNTHESIS = re.compile(
     r"\b(summari[sz]e|summary|sum up|overview|recap|main points|key points|gist|timeline|in common|"
     r"compare|comparison|contrast|differ|difference|differences|similarities|similar)\b|"
     r"\bhow (did|has|have|do|does) .{0,80}\b(change|changed|develop|developed|evolve|evolved|progress)\b|"
-    r"\bwhat happened (between|over|during|from)\b|\bwhat (do|did) (the )?articles say\b", re.I,
+    r"\bwhat happened (between|over|during|from)\b|\bwhat (do|did) (the )?articles say\b|"
+    r"\b(rundown|run-down|round-?up|every time|each time|all the times)\b|"
+    r"\bhow (do|did) (the )?(different |various )?(outlets|articles|reports|sources|papers)\b", re.I,
 )
 # Words a question uses to ask, not to say what it is about: an article never needs them.
 ASKING = frozenset(terms(

@@ -108,7 +108,7 @@ def _generator(s: Settings, name: str) -> str:
 
 
 def _llamacpp(s: Settings) -> str:
-    from rag.models import MODEL_FILE, part_files
+    from rag.models import entry, part_files
 
     if importlib.util.find_spec("llama_cpp") is None:
         raise GeneratorUnavailable("llamacpp: llama-cpp-python is not installed; run `make llm`.")
@@ -116,10 +116,10 @@ def _llamacpp(s: Settings) -> str:
         if not s.model_path.is_file():
             raise GeneratorUnavailable(f"llamacpp: no model file at {s.model_path}; fix RAG_MODEL_PATH.")
         return f"llamacpp with {s.model_path}"
-    assembled = s.models_dir / MODEL_FILE
+    assembled = s.models_dir / entry(s.local_model).file  # RAG_LOCAL_MODEL chooses among the bundled models
     if assembled.is_file():
         return f"llamacpp with {assembled}"
-    part_files()  # raises with advice when a part is missing
+    part_files(s.local_model)  # raises with advice when a part is missing
     return f"llamacpp: model parts installed, assembled into {assembled} on first use"
 
 

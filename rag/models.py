@@ -48,7 +48,6 @@ MODELS: dict[str, LocalModel] = {
     ),
 }
 DEFAULT = "qwen2.5-coder-1.5b-instruct"  # the same as Settings.local_model's default
-MODEL_FILE = MODELS[DEFAULT].file  # the default model's file name (rag.health reports it)
 
 
 def entry(name: str) -> LocalModel:

@@ -83,6 +83,7 @@ def test_a_when_question_prefers_a_calendar_day_and_not_another_year() -> None:
 def test_synthesis_questions_and_answer_categories_are_recognised() -> None:
     assert is_synthesis("Summarise how relations developed between December and February.")
     assert is_synthesis("How did the December meeting differ from the February one?")
+    assert is_synthesis("Give me a rundown of the meetings.") and is_synthesis("How do the outlets describe it?")
     assert not is_synthesis("When did Putin visit Minsk?")
     assert category_terms("What weapons did they discuss?") == {"weapon"}
     assert category_terms("How many Su-25 jets has Belarus delivered?") >= {"jet"}

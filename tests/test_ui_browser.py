@@ -150,7 +150,7 @@ def test_answer_citation_click_and_follow_up(page: Any) -> None:
 
     timed_ask(page, "When did Putin visit Minsk in December 2022?")
     first = last_answer(page)
-    assert "Minsk" in first and "first visit" in first, first
+    assert "19 December" in first.split("[1]")[0], first  # the date, in the answer's first sentence
     # a follow-up that only makes sense with the conversation: asked alone it retrieves an
     # unrelated passage (see test_sessions_keep_separate_conversations)
     timed_ask(page, "What did Tikhanovskaya call for in Munich?")
@@ -186,7 +186,7 @@ def test_refusal_shows_no_sources(page: Any) -> None:
     timed_ask(page, "What is the boiling point of liquid nitrogen on Neptune?")
     answer = last_answer(page)
     assert "The articles don't say." in answer
-    assert "do not answer this" in answer
+    assert "Nothing in the indexed articles is about this question." in answer  # which "no" it is
     assert page.locator("#chat a.cite").count() == 0
     assert page.locator("#nr-sources .src").count() == 0
     assert "No sources" in page.locator("#nr-sources").inner_text()
@@ -325,7 +325,7 @@ def test_gradio_client_ask_endpoint(server: str) -> None:
     c = res["citations"][0]
     assert {"number", "title", "outlet", "published", "passage", "quote", "verified"} <= set(c)
     assert c["quote"] in c["passage"]
-    assert "first visit" in res["answer"]
+    assert "19 December" in res["answer"] and res["refusal"] == "" and res["query"] == q1
     q2 = "What did Tikhanovskaya call for in Munich?"
     a2 = client.predict(q2, api_name="/ask")["answer"]
     follow = client.predict("Where was she speaking?", [[q2, a2]], api_name="/ask")

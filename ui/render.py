@@ -114,7 +114,7 @@ def assistant_html(turn: Turn, index: int) -> str:
 
 
 REFUSAL_HEADINGS = {
-    "no_evidence": "Nothing in the articles is about this.",
+    "no_evidence": "Nothing in the indexed articles is about this question.",
     "not_answered": "The articles touch on this but do not answer it.",
 }
 
