@@ -80,25 +80,25 @@ def default() -> Rag:
         return _default
 
 
-def answer(question: str, history: History = (), **options: Any) -> Answer:
+def answer(question: str, history: History | None = (), **options: Any) -> Answer:
     """Answer `question` from the indexed articles, citing each claim. `history` is a list of
-    (question, answer) pairs of earlier turns. Options: k, filters (Filters), generator."""
+    (question, answer) pairs of earlier turns (None: none). Options: k, filters (Filters), generator."""
     return default().answer(question, history, **options)
 
 
-def answer_stream(question: str, history: History = (), **options: Any) -> AnswerStream:
+def answer_stream(question: str, history: History | None = (), **options: Any) -> AnswerStream:
     """Like `answer`, but iterate the result for text pieces; then read `.answer`."""
     return default().stream(question, history, **options)
 
 
-def index(paths: Iterable[str | Path], **options: Any) -> IndexReport:
-    """Add or update the articles in these files and folders; returns the chunk counts."""
+def index(paths: str | Path | Iterable[str | Path], **options: Any) -> IndexReport:
+    """Add or update the articles in this file or folder, or these; returns the chunk counts."""
     return default().index(paths, **options)
 
 
-def remove(article_ids: Iterable[str]) -> IndexReport:
-    """Take articles out of the index by id (`articles()` lists the ids)."""
-    return default().remove(list(article_ids))
+def remove(article_ids: str | Iterable[str]) -> IndexReport:
+    """Take an article, or articles, out of the index by id (`articles()` lists the ids)."""
+    return default().remove(article_ids if isinstance(article_ids, str) else list(article_ids))
 
 
 def articles() -> list[ArticleInfo]:

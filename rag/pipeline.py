@@ -73,7 +73,8 @@ class Rag:
 
     # -- indexing ---------------------------------------------------------------------------------
 
-    def index(self, paths: Iterable[str | Path], progress: Progress | None = None, rebuild: bool = False) -> IndexReport:
+    def index(self, paths: str | Path | Iterable[str | Path], progress: Progress | None = None,
+              rebuild: bool = False) -> IndexReport:
         """Add or update the articles under `paths`. Articles are streamed and handled in
         batches of about EMBED_BUFFER chunks: only chunks not stored yet are embedded, and a
         changed article's new chunks and the retirement of its stale ones are one atomic store
@@ -83,6 +84,7 @@ class Rag:
         Killed at any point, the index still opens, each article in it is one complete
         version (the one before or after this run), and running the same call again embeds
         only what is missing and ends with the chunks a single clean run produces."""
+        paths = [paths] if isinstance(paths, (str, Path)) else paths  # "folder" is one path, not its letters
         items = load_paths(list(paths), self.settings.max_article_chars)  # a bad path fails before any change
         with self._write_lock:
             if rebuild:
@@ -125,10 +127,10 @@ class Rag:
         with self.retriever._lock:
             sync_keyword(self.keyword, self.store)
 
-    def remove(self, article_ids: Sequence[str]) -> IndexReport:
+    def remove(self, article_ids: str | Sequence[str]) -> IndexReport:
         """Take articles out of the index, each in one atomic delete. Unknown ids raise
         RagError naming them, and then nothing is removed."""
-        ids = list(dict.fromkeys(article_ids))
+        ids = list(dict.fromkeys([article_ids] if isinstance(article_ids, str) else article_ids))
         with self._write_lock:
             stored = self.store.ids_by_article(ids)
             unknown = [a for a in ids if a not in stored]
@@ -159,7 +161,7 @@ class Rag:
     def retrieve(self, query: str, k: int | None = None, filters: Filters | None = None) -> list[Passage]:
         return self.retriever.search(query, k, filters)
 
-    def stream(self, question: str, history: History = (), *, k: int | None = None,
+    def stream(self, question: str, history: History | None = (), *, k: int | None = None,
                filters: Filters | None = None, generator: str | None = None) -> AnswerStream:
         """Retrieve now, generate lazily: iterate for text pieces, then read `.answer`."""
         question = self._check_question(question)
@@ -192,7 +194,7 @@ class Rag:
     def _fallback(self) -> Generator:
         return self.generator("extractive")
 
-    def answer(self, question: str, history: History = (), **options: Any) -> Answer:
+    def answer(self, question: str, history: History | None = (), **options: Any) -> Answer:
         stream = self.stream(question, history, **options)
         for _ in stream:
             pass
@@ -260,10 +262,11 @@ def _plan(chunks: list[Chunk], stored: set[str], new: list[Chunk], stale: list[s
                        new=int(not stored and bool(chunks)), updated=int(bool(stored) and bool(fresh or gone)))
 
 
-def _recent(history: History, limit: int) -> History:
+def _recent(history: History | None, limit: int) -> History:
     """The last three turns, each cut to `limit` characters: condensing reads no more, and a
-    history sent by an API client must not overflow a model's context whatever its size."""
-    return [(str(q)[:limit], str(a)[:limit]) for q, a in list(history)[-3:]]
+    history sent by an API client must not overflow a model's context whatever its size.
+    None means no history."""
+    return [(str(q)[:limit], str(a)[:limit]) for q, a in list(history or ())[-3:]]
 
 
 class AnswerStream:

@@ -51,3 +51,15 @@ def test_cli_help_for_every_command():
     for command in ["index", "ask", "list", "ui", "eval", "bench", "serve-check"]:
         proc = subprocess.run([sys.executable, "-m", "rag.cli", command, "--help"], capture_output=True, text=True)
         assert proc.returncode == 0 and "usage: rag" in proc.stdout
+
+
+def test_none_history_is_no_history_and_a_bare_string_is_one_path_or_id(tmp_path):
+    """Issue 14, defect 1: history=None raised TypeError; index("folder") read "f", "o", ..."""
+    from rag import Rag, Settings
+    from rag.pipeline import default_corpus
+
+    r = Rag(Settings(data_dir=tmp_path))
+    assert r.index(str(default_corpus())).articles == 5
+    res = r.answer("What is landlocked Belarus dependent on Russia for?", None)
+    assert "fuel" in res.text and res.citations
+    assert r.remove("000_e8aa4b56edb5f6c6.txt").articles == 1 and len(r.articles()) == 4
