@@ -54,16 +54,21 @@ class KeywordCondenser:
     def condense(self, question: str, history: History) -> str:
         if not history or not _needs_context(question):
             return question
+        rewritten = resolve(question, _last_turn(history))
+        if _fully_resolved(question, rewritten):
+            return rewritten
         last_q, last_a = history[-1]
-        return self.resolved(question, history) or _append(resolve(question, _last_turn(history)), last_q, last_a)
+        return _append(rewritten, last_q, last_a)
 
     def resolved(self, question: str, history: History) -> str | None:
         """The question with every reference replaced, or None when some ("that", "it", a
         bare "Why?") cannot be resolved from names alone."""
         rewritten = resolve(question, _last_turn(history))
-        if rewritten != question and not re.search(r"\b(it|that|this|those|these)\b", rewritten, re.I):
-            return rewritten
-        return None
+        return rewritten if _fully_resolved(question, rewritten) else None
+
+
+def _fully_resolved(question: str, rewritten: str) -> bool:
+    return rewritten != question and not re.search(r"\b(it|that|this|those|these)\b", rewritten, re.I)
 
 
 def _last_turn(history: History) -> Referents:

@@ -59,6 +59,7 @@ DATE_WORDS = re.compile(
     r"today|tomorrow|tonight|ago|spring|summer|autumn|winter|last (week|month|year)|next (week|month|year))\b", re.I,
 )
 YEAR = re.compile(r"\b(?:19|20)\d{2}\b")
+EARLIER = re.compile(r"\b(before|previous|prior|earlier|last)\b")  # a question measuring back from a date
 COUNT = re.compile(r"(?<![\w-])\d[\d,.]*|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|"
                    r"forty|fifty|hundred|hundreds|thousand|thousands|million|billion|dozen|dozens|half)\b", re.I)
 WH = re.compile(r"\b(what|which|who|whom|whose|when|where|why|how)\b", re.I)
@@ -158,8 +159,7 @@ def _date_bonus(sentence: str, question: str) -> float:
     years = set(YEAR.findall(sentence))
     asked_years = set(YEAR.findall(question))
     if asked_years and years and not years & asked_years and not days:
-        earlier = re.search(r"\b(before|previous|prior|earlier|last)\b", asked)
-        if earlier and max(years) < max(asked_years):
+        if EARLIER.search(asked) and max(years) < max(asked_years):
             return 0.1  # "the previous visit before December 2022": an earlier year is the answer
         return -0.15  # a different year: another event
     if days:
@@ -177,8 +177,7 @@ ANSWER_CATEGORY = re.compile(r"\b(?:what|which|how many|how much)\s+((?:[\w’'-
 def _reference_day(day: str, asked: str) -> bool:
     """In "the previous visit before December 2022", a day in December is the visit the
     question measures from, not the answer."""
-    earlier = re.search(r"\b(before|previous|prior|earlier|last)\b", asked)
-    return bool(earlier) and any(m in day.lower() and m in asked for m in MONTHS)
+    return bool(EARLIER.search(asked)) and any(m in day.lower() and m in asked for m in MONTHS)
 
 
 def focus_terms(question: str) -> list[str]:
@@ -214,15 +213,16 @@ class SentenceRanker:
         if not q_terms:
             return []
         weights = {t: self.idf(t) for t in q_terms}
+        category = ANSWER_CATEGORY.search(question)
+        unanchored = DATE_TERMS | (set(terms(category.group(1))) if category else set())
         # Words no passage uses ("upcoming", "besides") cannot be matched: judge() weighs them.
-        anchor = {t: w for t, w in weights.items() if t not in category_terms(question) | DATE_TERMS
-                  and not t.isdigit() and self.known(t)} or weights
+        anchor = {t: w for t, w in weights.items() if t not in unanchored and not t.isdigit() and self.known(t)} \
+            or weights
         rows = [row for n, p in enumerate(passages, start=1) for row in self._lexical(n, p, weights, anchor)]
         rows = sorted(rows, key=lambda r: r.score, reverse=True)
-        rows = _per_article(rows, passages, per_article) if per_article else rows[:SEMANTIC_POOL]
+        rows = first_per_article(rows, passages, per_article) if per_article else rows[:SEMANTIC_POOL]
         if not rows:
             return []
-        category = ANSWER_CATEGORY.search(question)
         sims = self.embed([question, category.group(1) if category else question, *[r.text for r in rows]])
         similarity, fits = sims[2:] @ sims[0], sims[2:] @ sims[1]
         kind = expected_type(question)
@@ -276,7 +276,8 @@ def _lead_bonus(row: Candidate, passages: list[Passage]) -> float:
     return 0.1 if passages[row.passage - 1].chunk.start < LEAD_CHARS and row.position <= 1 else 0.0
 
 
-def _per_article(rows: list[Candidate], passages: list[Passage], limit: int) -> list[Candidate]:
+def first_per_article(rows: list[Candidate], passages: list[Passage], limit: int) -> list[Candidate]:
+    """`rows` in their order, keeping at most `limit` from each article."""
     taken: dict[str, int] = {}
     out = []
     for row in rows:

@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterator
 
 import numpy as np
 
-from rag.evidence import SentenceRanker, category_terms, expected_type, has_type, tidy
+from rag.evidence import SentenceRanker, category_terms, expected_type, first_per_article, has_type, tidy
 from rag.text import terms
 from rag.types import REFUSAL, Candidate, Passage, Prompt
 
@@ -72,12 +72,8 @@ class ExtractiveGenerator:
 def synthesis(ranked: list[Candidate], passages: list[Passage]) -> list[Candidate]:
     """Each article's best sentence, for the best SYNTHESIS_ARTICLES articles, in the order the
     articles were published (when all their dates are known) so a summary reads as a story."""
-    best: dict[str, Candidate] = {}
-    for c in ranked:
-        article = passages[c.passage - 1].chunk.article_id
-        if c.score >= max(SYNTHESIS_FLOOR, ranked[0].score / 2) and article not in best:
-            best[article] = c
-    chosen = list(best.values())[:SYNTHESIS_ARTICLES]
+    floor = max(SYNTHESIS_FLOOR, ranked[0].score / 2) if ranked else SYNTHESIS_FLOOR
+    chosen = first_per_article([c for c in ranked if c.score >= floor], passages, 1)[:SYNTHESIS_ARTICLES]
     dates = [passages[c.passage - 1].chunk.published for c in chosen]
     if all(dates):
         chosen = [c for _, c in sorted(zip(dates, chosen, strict=True), key=lambda pair: pair[0])]

@@ -297,21 +297,21 @@ class AnswerStream:
     def _finish(self, raw: str) -> None:
         text, citations = verify(raw, self.passages)
         name = self._generator.name
-        if self._needs_fallback(citations):
-            text, citations = verify("".join(self._fallback.stream(self.prompt)), self.passages)  # type: ignore[union-attr]
+        if fallback := self._fallback_for(citations):
+            text, citations = verify("".join(fallback.stream(self.prompt)), self.passages)
             name = f"{name} (extractive fallback)" if citations else name
         self._timings["total"] = time.perf_counter() - self._started
         refusal, note = self._refusal(citations)
         self._answer = Answer(text, citations, self.passages, self.query, refused=not citations,
                               generator=name, timings=self._timings, refusal=refusal, note=note)
 
-    def _needs_fallback(self, citations: list[Citation]) -> bool:
-        """Nothing the model wrote verified, or a summary that does not draw on two articles:
-        the extractive answer from the same evidence is the better one then."""
+    def _fallback_for(self, citations: list[Citation]) -> Generator | None:
+        """The extractive generator when nothing the model wrote verified, or its summary does
+        not draw on two articles: the extractive answer from the same evidence is better then."""
         if not self._verdict.answerable or self._fallback is None or self._fallback is self._generator:
-            return False
+            return None
         articles = {c.article_id for c in citations if c.verified}
-        return not citations or (self.prompt.synthesis and len(articles) < 2)
+        return self._fallback if not citations or (self.prompt.synthesis and len(articles) < 2) else None
 
     def _refusal(self, citations: list[Citation]) -> tuple[str, str]:
         if citations:

@@ -151,7 +151,10 @@ class Candidate:
     text: str
     score: float
     own: float = 0.0  # IDF-weighted share of the question's focus terms in the sentence itself
-    near: float = 0.0  # the same, in the sentence with its neighbours and its article's title
+    # the IDF-weighted share of the question's anchor words (focus words other than dates, the
+    # answer category and words no passage uses) in the sentence, the two before, the one after
+    # and its article's title
+    near: float = 0.0
     similarity: float = 0.0  # embedding cosine similarity to the question
     position: int = 0  # sentence index within its passage (0 = first)
 
