@@ -14,7 +14,7 @@ from rag.evidence import SentenceRanker, category_terms, expected_type, first_pe
 from rag.text import terms
 from rag.types import REFUSAL, Candidate, Passage, Prompt
 
-ANCHOR = 0.5  # share of the question's (IDF-weighted) focus words around an answer sentence
+ANCHOR = 0.4  # share of the question's (IDF-weighted) focus words around an answer sentence
 SYNTHESIS_ARTICLES = 5  # sentences in a summary: one per article, best articles first
 SYNTHESIS_FLOOR = 0.2  # an article's best sentence must reach this (and half the best) to be in a summary
 

@@ -84,7 +84,9 @@ def test_synthesis_questions_and_answer_categories_are_recognised() -> None:
     assert is_synthesis("Summarise how relations developed between December and February.")
     assert is_synthesis("How did the December meeting differ from the February one?")
     assert is_synthesis("Give me a rundown of the meetings.") and is_synthesis("How do the outlets describe it?")
-    assert not is_synthesis("When did Putin visit Minsk?")
+    assert is_synthesis("Based on these articles, what role has Belarus played?")
+    assert is_synthesis("Has his position stayed the same?") and is_synthesis("what did the US say vs Ukraine")
+    assert not is_synthesis("When did Putin visit Minsk?") and not is_synthesis("Who won, according to the articles?")
     assert category_terms("What weapons did they discuss?") == {"weapon"}
     assert category_terms("How many Su-25 jets has Belarus delivered?") >= {"jet"}
 
@@ -96,6 +98,18 @@ def test_judge_refuses_a_question_about_a_word_no_article_uses_but_knows_word_fo
     assert not verdict.answerable and verdict.refusal == "not_answered" and "won" in verdict.note
     assert judge("Where did they drive to watch the final?", ranked, known).answerable  # drive ~ drove
     assert judge("Anything?", [Candidate(1, "x", 0.1)], known).refusal == "no_evidence"
+
+
+def test_judge_needs_less_similar_evidence_to_refuse_over_a_common_word_than_over_a_name() -> None:
+    """A missing name or number is strong evidence of another topic; a missing common word is
+    usually paraphrase ("roughly", "performed")."""
+    ranked = [Candidate(1, "About 20,000 troops took part in the exercises.", 0.6, similarity=0.59)]
+    known = {"troop", "exercis", "took", "part", "mani"}.__contains__
+    assert judge("Roughly how many troops took part in the exercises?", ranked, known).answerable
+    verdict = judge("How many troops did Xi send to the exercises?", ranked, known)
+    assert not verdict.answerable and "Xi" in verdict.note
+    far = [Candidate(1, "About 20,000 troops took part in the exercises.", 0.6, similarity=0.5)]
+    assert not judge("Roughly how many troops took part in the exercises?", far, known).answerable
 
 
 def test_diversify_puts_each_articles_best_passage_first() -> None:
