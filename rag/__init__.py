@@ -82,7 +82,8 @@ def default() -> Rag:
 
 def answer(question: str, history: History | None = (), **options: Any) -> Answer:
     """Answer `question` from the indexed articles, citing each claim. `history` is a list of
-    (question, answer) pairs of earlier turns (None: none). Options: k, filters (Filters), generator."""
+    (question, answer) pairs of earlier turns (None: none). Options: k, filters (Filters), generator,
+    as_of (a date: answer as of that day; later articles are not used)."""
     return default().answer(question, history, **options)
 
 

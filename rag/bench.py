@@ -38,7 +38,7 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -50,7 +50,7 @@ from rag.errors import RagError
 FETCH = 40  # chunks per retrieval for the article-level metrics (enough for 10 distinct articles)
 HITS_AT = (1, 5, 10)
 MODES = ("dense", "keyword", "hybrid")
-MODE_LABEL = {"dense": "dense only", "keyword": "BM25 only", "hybrid": "fused (RRF)"}
+MODE_LABEL = {"dense": "dense only", "keyword": "BM25 only", "hybrid": "fused (default)"}
 CALL_SIZE = 256  # = rag.pipeline.EMBED_BUFFER: chunks per embedder call while indexing
 
 
@@ -181,7 +181,8 @@ def retrieval_metrics(rankings: list[list[str]], golds: list[set[str]]) -> dict[
 
     rows = [hits_and_rr(gold_rank(r, g, 10), HITS_AT, 10) for r, g in zip(rankings, golds, strict=True)]
     n = max(len(rows), 1)
-    return {key: round(sum(r[key] for r in rows) / n, 4) for key in rows[0]} if rows else {}
+    keys = rows[0] if rows else hits_and_rr(None, HITS_AT, 10)  # no questions (a --limit run's empty half): 0
+    return {key: round(sum(r[key] for r in rows) / n, 4) for key in keys}
 
 
 def index_corpus(rag: Any, source: Path, n_articles: int, console: Console) -> dict[str, Any]:
@@ -227,54 +228,63 @@ def embed_only(rag: Any, cap: int, console: Console) -> dict[str, Any]:
             "mean_chars": round(sum(map(len, texts)) / max(len(texts), 1))}
 
 
-def run_retrieval(rag: Any, questions: list[dict[str, Any]], console: Console) -> dict[str, Any]:
-    retriever = rag.retriever
-    golds = [set(q["gold_ids"]) for q in questions]
-    article_of: dict[str, str] = {}
-    chunk_lists: dict[str, list[list[str]]] = {}
+SPLIT = "2022-09-01"  # tune on questions asked before it, report the later ones separately
+
+
+def question_day(q: dict[str, Any]) -> date:
+    return date.fromisoformat(q["date"].replace("/", "-"))
+
+
+def run_retrieval(rag: Any, questions: list[dict[str, Any]], console: Console,
+                  as_of_modes: Sequence[bool] = (False,)) -> dict[str, Any]:
+    """Article-level metrics for each mode (dense, BM25, fused) without and, when asked, with
+    each question's own date as its as-of date; over all questions and each half."""
     results: dict[str, Any] = {}
-    with _progress(console) as progress:
+    for as_of in as_of_modes:
         for mode in MODES:
-            retriever.mode = mode
-            retriever.search(questions[0]["question"], FETCH)  # warm-up: loads BM25 and the HNSW index
-            lists, latencies, latencies_topk = [], [], []
-            task = progress.add_task(f"retrieval: {MODE_LABEL[mode]}", total=len(questions))
-            for q in questions:
-                started = time.perf_counter()
-                passages = retriever.search(q["question"], FETCH)
-                latencies.append(time.perf_counter() - started)
-                for p in passages:
-                    article_of[p.chunk.id] = p.chunk.article_id
-                lists.append([p.chunk.id for p in passages])
-                progress.advance(task)
-            # What the product does: top_k passages; timed as a whole and split by component.
-            timers: dict[str, float] = {}
-            targets = [(rag.embedder, "embed", "embed query"), (rag.store, "search", "chroma query"),
-                       (rag.store, "generation", "generation check"), (rag.keyword, "search", "bm25 search"),
-                       (rag.store, "get", "chroma get (ids)")]
-            with timed_methods(targets, timers):
-                for q in questions:
-                    started = time.perf_counter()
-                    retriever.search(q["question"])
-                    latencies_topk.append(time.perf_counter() - started)
-            chunk_lists[mode] = lists
-            rankings = [article_ranking(c, article_of) for c in lists]
-            results[mode] = {
-                **retrieval_metrics(rankings, golds),
-                "latency_ms": {"p50": round(percentile(latencies_topk, 50) * 1000, 1),
-                               "p95": round(percentile(latencies_topk, 95) * 1000, 1)},
-                f"latency_ms_k{FETCH}": {"p50": round(percentile(latencies, 50) * 1000, 1),
-                                         "p95": round(percentile(latencies, 95) * 1000, 1)},
-                "under_10_articles": sum(len(r) < 10 for r in rankings),
-                "latency_breakdown_ms_mean": {k: round(v / len(questions) * 1000, 2) for k, v in timers.items()},
-            }
-    retriever.mode = "hybrid"
-    results["fusion_sweep"] = fusion_sweep(chunk_lists, article_of, golds, rag.settings.rrf_k)
-    results["per_question"] = [
-        {"id": q["id"], **{mode: article_ranking(chunk_lists[mode][i], article_of)[:10] for mode in MODES}}
-        for i, q in enumerate(questions)
-    ]
+            key = f"{mode}{' as of' if as_of else ''}"
+            results[key] = _retrieve_mode(rag, questions, mode, as_of, console)
+    rag.retriever.mode = "hybrid"
+    lists = {mode: results[mode].pop("_chunk_lists") for mode in MODES}
+    article_of = results["dense"].pop("_article_of") | results["keyword"].pop("_article_of")
+    for value in results.values():
+        value.pop("_chunk_lists", None)
+        value.pop("_article_of", None)
+    golds = [set(q["gold_ids"]) for q in questions]
+    results["fusion_sweep"] = fusion_sweep(lists, article_of, golds, rag.settings.rrf_k)
     return results
+
+
+def _retrieve_mode(rag: Any, questions: list[dict[str, Any]], mode: str, as_of: bool,
+                   console: Console) -> dict[str, Any]:
+    retriever = rag.retriever
+    retriever.mode = mode
+    retriever.search(questions[0]["question"], FETCH)  # warm-up: loads BM25 and the HNSW index
+    lists, latencies, article_of = [], [], {}
+    with _progress(console) as progress:
+        task = progress.add_task(f"retrieval: {MODE_LABEL[mode]}{' as of' if as_of else ''}", total=len(questions))
+        for q in questions:
+            started = time.perf_counter()
+            scope = rag.scope(q["question"], question_day(q) if as_of else None)
+            passages = retriever.search(q["question"], rag.settings.top_k, scope=scope)
+            latencies.append(time.perf_counter() - started)
+            passages = retriever.search(q["question"], FETCH, scope=scope)
+            article_of.update({p.chunk.id: p.chunk.article_id for p in passages})
+            lists.append([p.chunk.id for p in passages])
+            progress.advance(task)
+    rankings = [article_ranking(c, article_of) for c in lists]
+    halves = {"tune": [i for i, q in enumerate(questions) if q["date"].replace("/", "-") < SPLIT]}
+    halves["held_out"] = [i for i in range(len(questions)) if i not in set(halves["tune"])]
+    golds = [set(q["gold_ids"]) for q in questions]
+    return {
+        **retrieval_metrics(rankings, golds),
+        **{half: retrieval_metrics([rankings[i] for i in idx], [golds[i] for i in idx]) | {"questions": len(idx)}
+           for half, idx in halves.items()},
+        "latency_ms": {"p50": round(percentile(latencies, 50) * 1000, 1),
+                       "p95": round(percentile(latencies, 95) * 1000, 1)},
+        "per_question": [{"id": q["id"], "top10": r[:10]} for q, r in zip(questions, rankings, strict=True)],
+        "_chunk_lists": lists, "_article_of": article_of,
+    }
 
 
 def fusion_sweep(chunk_lists: dict[str, list[list[str]]], article_of: dict[str, str], golds: list[set[str]],
@@ -340,16 +350,46 @@ def run_answers(rag: Any, questions: list[dict[str, Any]], generators: list[str]
 
 
 def markdown(result: dict[str, Any]) -> str:
-    m, s, ix, emb = result["machine"], result["settings"], result["indexing"], result["embed_only"]
+    m, s = result["machine"], result["settings"]
     lines = [
         f"# RealTimeQA bench ({result['label']})", "",
-        f"- date: {result['date']}; corpus: {ix['articles']} articles, {result['questions']} questions"
+        f"- date: {result['date']}; corpus: {result['articles']} articles, {result['questions']} questions"
         f"{' (--limit ' + str(result['limit']) + ')' if result['limit'] else ''}",
         f"- machine: {m['cpus']} cores, {m['cpu_model']}, {m['memory_gb']} GB RAM; load average at start "
         f"{m['loadavg']}, at end {result['loadavg_end']}",
         "- settings: " + ", ".join(f"{k}={v}" for k, v in s.items()),
         "- retrieval query: the question text only; article-level metrics from "
-        f"{FETCH} retrieved chunks deduplicated to articles in rank order", "",
+        f"{FETCH} retrieved chunks deduplicated to articles in rank order; 'as of': each question asked as of "
+        f"its own date; tune = questions asked before {SPLIT}, held out = the rest", "",
+        *indexing_lines(result),
+        "## Retrieval (article level)", "",
+        "| mode | Hits@1 | Hits@5 | Hits@10 | MRR@10 | held out: Hits@1 | Hits@5 | Hits@10 | MRR@10 "
+        "| tune: Hits@10 | MRR@10 | p50 ms (top_k) | p95 ms |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for key, r in result["retrieval"].items():
+        if key == "fusion_sweep":
+            continue
+        mode, _, as_of = key.partition(" ")
+        h, t = r["held_out"], r["tune"]
+        lines.append(f"| {MODE_LABEL[mode]}{', as of' if as_of else ''} | {r['hits@1']:.3f} | {r['hits@5']:.3f} | "
+                     f"{r['hits@10']:.3f} | {r['mrr@10']:.3f} | {h['hits@1']:.3f} | {h['hits@5']:.3f} | "
+                     f"{h['hits@10']:.3f} | {h['mrr@10']:.3f} | {t['hits@10']:.3f} | {t['mrr@10']:.3f} | "
+                     f"{r['latency_ms']['p50']} | {r['latency_ms']['p95']} |")
+    lines += ["", "Fusion variants recomputed from the same dense and BM25 lists (no as-of):", "",
+              "| variant | Hits@1 | Hits@5 | Hits@10 | MRR@10 |", "|---|---|---|---|---|"]
+    for v in result["retrieval"]["fusion_sweep"]:
+        lines.append(f"| {v['variant']} | {v['hits@1']:.3f} | {v['hits@5']:.3f} | {v['hits@10']:.3f} "
+                     f"| {v['mrr@10']:.3f} |")
+    lines += ["", "## Multiple-choice answers", "", *answers_table(result["answers"])]
+    return "\n".join(lines) + "\n"
+
+
+def indexing_lines(result: dict[str, Any]) -> list[str]:
+    ix, emb = result.get("indexing"), result.get("embed_only")
+    if not ix or not emb:
+        return [f"Index reused from {result.get('index_reused')} (not timed in this run).", ""]
+    return [
         "## Indexing", "",
         "| chunks | time (s) | chunks/s | embed-only chunks/s | indexing / embed-only speed | peak RSS (MB) "
         "| index size (MB) |",
@@ -358,25 +398,7 @@ def markdown(result: dict[str, Any]) -> str:
         f"({emb['chunks']:,} chunk sample) | {result['index_vs_embed_speed']} | {ix['peak_rss_mb']:,.0f} | "
         f"{result['index_size_mb']:,} |", "",
         "Time breakdown (s): " + ", ".join(f"{k} {v}" for k, v in ix["breakdown_s"].items()), "",
-        "## Retrieval (article level)", "",
-        "| mode | Hits@1 | Hits@5 | Hits@10 | MRR@10 | p50 ms (top_k) | p95 ms (top_k) |",
-        "|---|---|---|---|---|---|---|",
     ]
-    for mode in MODES:
-        r = result["retrieval"][mode]
-        lines.append(f"| {MODE_LABEL[mode]} | {r['hits@1']:.3f} | {r['hits@5']:.3f} | {r['hits@10']:.3f} | "
-                     f"{r['mrr@10']:.3f} | {r['latency_ms']['p50']} | {r['latency_ms']['p95']} |")
-    lines += ["", "Mean time per top_k retrieval by component (ms): " + "; ".join(
-        f"{MODE_LABEL[mode]}: " + ", ".join(f"{k} {v}" for k, v in result["retrieval"][mode]
-                                             .get("latency_breakdown_ms_mean", {}).items() if v)
-        for mode in MODES)]
-    lines += ["", "Fusion variants recomputed from the same dense and BM25 lists:", "",
-              "| variant | Hits@1 | Hits@5 | Hits@10 | MRR@10 |", "|---|---|---|---|---|"]
-    for v in result["retrieval"]["fusion_sweep"]:
-        lines.append(f"| {v['variant']} | {v['hits@1']:.3f} | {v['hits@5']:.3f} | {v['hits@10']:.3f} "
-                     f"| {v['mrr@10']:.3f} |")
-    lines += ["", "## Multiple-choice answers", "", *answers_table(result["answers"])]
-    return "\n".join(lines) + "\n"
 
 
 def answers_table(answers: dict[str, Any]) -> list[str]:
@@ -408,57 +430,72 @@ def main(args: argparse.Namespace) -> int:
     limit = args.limit if args.limit and args.limit > 0 else None
     console = Console(stderr=True)
     started_machine = machine()
+    reuse = getattr(args, "index", None)
+    if reuse is not None and not Path(reuse).is_dir():
+        raise RagError(f"--index {reuse}: no such folder. Give the data dir of an existing index.")
 
     work = Path(tempfile.mkdtemp(prefix="newsrag-bench-"))
     try:
-        articles = read_articles(articles_file, limit)
-        source = articles_file
-        if limit is not None:
-            source = work / "articles.jsonl.gz"
-            with gzip.open(source, "wt", encoding="utf-8") as fh:
-                fh.writelines(json.dumps(a) + "\n" for a in articles)
-        questions = read_questions(questions_file, {a["id"] for a in articles})
-        del articles[:]
+        settings = Settings(data_dir=Path(reuse) if reuse else work / "data")
+        embedder = make_embedder(settings)
+        embedder.embed(["warm-up: load the model before timing"])
+        rag = Rag(settings, embedder=embedder)
+        result: dict[str, Any] = {}
+        if reuse:
+            # every article of the file, indexed or not: a question whose gold article had no text
+            # to index (a stub) still counts, as a miss, so the numbers compare with a fresh run
+            indexed = {a["id"] for a in read_articles(articles_file, limit)}
+            result["index_reused"] = str(reuse)
+        else:
+            indexed, indexing = _index_fresh(rag, articles_file, limit, work, console)
+            result.update(indexing)
+        questions = read_questions(questions_file, indexed)
         if not questions:
             raise RagError(f"No question has its gold article among the first {limit} articles; raise --limit.")
-
-        settings = Settings(data_dir=work / "data")
-        embedder = make_embedder(settings)
-        load_started = time.perf_counter()
-        embedder.embed(["warm-up: load the model before timing"])
-        model_load = time.perf_counter() - load_started
-        rag = Rag(settings, embedder=embedder)
-        n_articles = limit or sum(1 for _ in gzip.open(articles_file, "rb"))
-
-        indexing = index_corpus(rag, source, n_articles, console)
-        indexing["model_load_s"] = round(model_load, 1)
-        size = disk_size(work / "data")
-        cap = int(os.environ.get("RAG_BENCH_EMBED_SAMPLE", "3000"))
-        embedding = embed_only(rag, cap, console)
-        retrieval = run_retrieval(rag, questions, console)
+        as_of_modes = (False, True) if getattr(args, "as_of", "none") == "question" else (False,)
+        retrieval = run_retrieval(rag, questions, console, as_of_modes)
         answer_limit = int(os.environ.get("RAG_BENCH_ANSWER_LIMIT", "0")) or None
         answers = run_answers(rag, questions[:answer_limit], generators, console)
-
         label = (f"chunk {settings.chunk_size}/{settings.chunk_overlap}, {settings.embed_backend}, "
                  f"rrf_k {settings.rrf_k}, fetch_k {settings.fetch_k}")
-        result = {
+        result.update({
             "label": label, "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
             "machine": started_machine, "loadavg_end": [round(x, 2) for x in os.getloadavg()],
-            "limit": limit, "questions": len(questions), "query": "question text only",
-            "settings": {k: getattr(settings, k) for k in ("chunk_size", "chunk_overlap", "embed_backend",
-                                                           "embed_batch_size", "top_k", "fetch_k", "rrf_k")},
-            "indexing": indexing, "embed_only": embedding,
-            "index_vs_embed_speed": round(indexing["chunks_per_s"] / embedding["chunks_per_s"], 3),
-            "index_size_mb": round(size / 1024**2, 1),
+            "limit": limit, "articles": len(indexed), "questions": len(questions), "query": "question text only",
+            "settings": {k: getattr(settings, k) for k in (
+                "chunk_size", "chunk_overlap", "embed_backend", "embed_batch_size", "top_k", "fetch_k", "rrf_k",
+                "bm25_weight", "recency_weight", "recency_half_life")},
             "retrieval": retrieval, "answers": answers,
-        }
+        })
         (out / "realtimeqa.json").write_text(json.dumps(result, indent=2, default=str), encoding="utf-8")
         (out / "realtimeqa.md").write_text(markdown(result), encoding="utf-8")
         Console().print(markdown(result))
         Console().print(f"Results written to {out / 'realtimeqa.json'} and {out / 'realtimeqa.md'}")
     finally:
-        if os.environ.get("RAG_BENCH_KEEP_INDEX"):
+        if os.environ.get("RAG_BENCH_KEEP_INDEX") and not reuse:
             console.print(f"index kept in {work / 'data'}")
         else:
             shutil.rmtree(work, ignore_errors=True)
     return 0
+
+
+def _index_fresh(rag: Any, articles_file: Path, limit: int | None, work: Path,
+                 console: Console) -> tuple[set[str], dict[str, Any]]:
+    """Index the articles (the first `limit`) into the fresh data dir; timings and sizes."""
+    articles = read_articles(articles_file, limit)
+    source = articles_file
+    if limit is not None:
+        source = work / "articles.jsonl.gz"
+        with gzip.open(source, "wt", encoding="utf-8") as fh:
+            fh.writelines(json.dumps(a) + "\n" for a in articles)
+    ids = {a["id"] for a in articles}
+    with gzip.open(articles_file, "rb") as fh:
+        n_articles = limit or sum(1 for _ in fh)
+    indexing = index_corpus(rag, source, n_articles, console)
+    cap = int(os.environ.get("RAG_BENCH_EMBED_SAMPLE", "3000"))
+    embedding = embed_only(rag, cap, console)
+    return ids, {
+        "indexing": indexing, "embed_only": embedding,
+        "index_vs_embed_speed": round(indexing["chunks_per_s"] / embedding["chunks_per_s"], 3),
+        "index_size_mb": round(disk_size(work / "data") / 1024**2, 1),
+    }

@@ -74,7 +74,9 @@ def _blocks(article: Article) -> Iterator[tuple[int, int]]:
 
 
 def _chunk(article: Article, start: int, end: int, text: str) -> Chunk:
-    digest = hashlib.sha256(f"{article.id}\0{start}\0{end}\0{text}".encode()).hexdigest()[:32]
+    # The article's metadata is part of the id: a corrected date or title replaces the chunk.
+    about = f"{article.title}\0{article.outlet}\0{article.published}\0{article.date_inferred}\0{article.url}"
+    digest = hashlib.sha256(f"{article.id}\0{start}\0{end}\0{text}\0{about}".encode()).hexdigest()[:32]
     return Chunk(
         id=digest,
         article_id=article.id,
@@ -85,4 +87,5 @@ def _chunk(article: Article, start: int, end: int, text: str) -> Chunk:
         outlet=article.outlet,
         published=article.published,
         url=article.url,
+        date_inferred=article.date_inferred,
     )

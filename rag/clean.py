@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from datetime import date, datetime
+from datetime import date
 from urllib.parse import urlparse
 
+from rag.dates import Dated, article_date, first_date
 from rag.load import RawArticle
 from rag.types import Article
 
@@ -42,12 +43,6 @@ SENTENCE_END = re.compile(r"[.!?:;…][\"”’')\]]*$")
 # A wire-style dateline standing alone where a title would be: "New York CNN Business —".
 DATELINE = re.compile(r"^[A-Z][\w.,'’() ]{0,60}\s[—–-]$")
 
-MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
-DATE_PATTERNS = (
-    (re.compile(rf"\b(\d{{1,2}}) ({MONTHS}) (\d{{4}})\b"), "%d %B %Y"),
-    (re.compile(rf"\b({MONTHS}) (\d{{1,2}}),? (\d{{4}})\b"), "%B %d %Y"),
-    (re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b"), "%Y %m %d"),
-)
 # Footer signatures that name the outlet, and bare site names some scrapers leave at the end.
 OUTLET_PATTERNS = (
     re.compile(r"^([A-Z][\w .&'-]{1,40}?) publishes articles"),
@@ -71,12 +66,14 @@ def clean(raw: RawArticle) -> Article:
     title_idx = _title_index(raw.text, lines) if not given else 0 if lines and lines[0][2] == given else -1
     title = given or (lines[title_idx][2] if lines and title_idx >= 0 else "")
     body = _body(raw.text, lines, title_idx) or _lone_paragraph(lines, title_idx)
+    dated = _date(raw.meta.get("published", ""), lines, body)
     return Article(
         id=raw.id,
         text=raw.text,
         title=title[:300],
         outlet=raw.meta.get("outlet") or _outlet(lines, raw.meta.get("url", "")),
-        published=_iso_date(raw.meta.get("published", "")) or _published(_datelines(lines, title_idx)),
+        published=dated.day,
+        date_inferred=dated.inferred,
         url=raw.meta.get("url", ""),
         source=raw.source,
         body=tuple((s, e) for s, e, _ in body),
@@ -173,15 +170,18 @@ def _is_prose(text: str) -> bool:
         return False
     if any(pattern.search(text) for pattern in OUTLET_PATTERNS[:2]):
         return False  # the site's own footer ("EU Reporter publishes articles ...")
-    if _published([(0, 0, text)]) and len(text.split()) <= 8:
+    if first_date(text) and len(text.split()) <= 8:
         return False  # a dateline such as "16 December 2022 - 13:59 By Benjamin Harvey"
     return bool(SENTENCE_END.search(text)) or len(text.split()) > 14
 
 
-def _datelines(lines: list[Line], title_idx: int) -> list[Line]:
-    """Short lines right under the title: where a publication date is stated, if anywhere.
-    (Captions further down carry dates of old photos, not of the article.)"""
-    return [line for line in lines[title_idx + 1 : title_idx + 5] if len(line[2].split()) <= 12]
+def _date(given: str, lines: list[Line], body: list[Line]) -> Dated:
+    """The source's own date, else the one the text states (rag.dates). Only body lines count
+    as the text's references: captions of old photos carry other dates."""
+    if day := _iso_date(given):
+        return Dated(day)
+    lead = body[0][2] if body else ""
+    return article_date([text for _, _, text in lines], lead, " ".join(text for _, _, text in body))
 
 
 def _repeats(norm: str, recent: list[str]) -> bool:
@@ -191,17 +191,6 @@ def _repeats(norm: str, recent: list[str]) -> bool:
 
 def _norm(text: str) -> str:
     return " ".join(re.sub(r"[^\w\s]", " ", text.lower()).split())
-
-
-def _published(lines: list[Line]) -> str:
-    for _, _, text in lines:
-        for pattern, fmt in DATE_PATTERNS:
-            if match := pattern.search(text):
-                try:
-                    return datetime.strptime(" ".join(match.groups()), fmt).date().isoformat()
-                except ValueError:
-                    continue
-    return ""
 
 
 def _iso_date(value: str) -> str:
@@ -214,12 +203,14 @@ def _iso_date(value: str) -> str:
             return date(*map(int, match.groups())).isoformat()
         except ValueError:
             return ""
-    return _published([(0, 0, value)]) if value else ""
+    return first_date(value) if value else ""
 
 
 def _outlet(lines: list[Line], url: str) -> str:
     if url and (host := urlparse(url).hostname):
-        return _outlet_name(host.removeprefix("www.").split(".")[0])
+        # edition.cnn.com, eu.usatoday.com: the known label wherever it stands, else the first
+        labels = host.removeprefix("www.").split(".")
+        return next((KNOWN_OUTLETS[label] for label in labels if label in KNOWN_OUTLETS), _outlet_name(labels[0]))
     for _, _, text in reversed(lines[-40:]):
         for pattern in OUTLET_PATTERNS:
             if match := pattern.search(text):

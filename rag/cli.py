@@ -105,13 +105,15 @@ def _ask_parser(commands: argparse._SubParsersAction) -> None:
     sub.add_argument("--outlet", default="", help="only articles from this outlet")
     sub.add_argument("--since", type=date.fromisoformat, help="only articles published on or after YYYY-MM-DD")
     sub.add_argument("--until", type=date.fromisoformat, help="only articles published on or before YYYY-MM-DD")
+    sub.add_argument("--as-of", type=date.fromisoformat, dest="as_of",
+                     help="answer as of YYYY-MM-DD: later articles are not used, recent ones count more")
 
 
 def _ask(args: argparse.Namespace) -> int:
     import rag
 
     filters = Filters(tuple(args.article), args.outlet, args.since, args.until)
-    stream = rag.answer_stream(args.question, k=args.k, filters=filters, generator=args.generator)
+    stream = rag.answer_stream(args.question, k=args.k, filters=filters, generator=args.generator, as_of=args.as_of)
     live = sys.stdout.isatty() and generators.is_language_model(stream.generator_name)
     for piece in stream:
         if live:
@@ -124,12 +126,16 @@ def _ask(args: argparse.Namespace) -> int:
 
 def format_answer(answer: Answer, width: int = 100) -> str:
     lines = [textwrap.fill(answer.text, width)]
+    if answer.refused and answer.note:
+        lines += ["", textwrap.fill(answer.note, width)]  # a paragraph of its own: why it says no
     if answer.citations:
         lines += ["", "Sources:"]
     for c in answer.citations:
         mark = "" if c.verified else "  (UNVERIFIED: the passage does not clearly support this)"
-        meta = ", ".join(x for x in (c.outlet, c.published) if x)
-        lines.append(f"[{c.number}] {c.title}" + (f" ({meta})" if meta else "") + f"  {c.article_id}:{c.start}-{c.end}{mark}")
+        meta = ", ".join(x for x in (c.outlet, c.dated) if x)
+        lines.append(f"[{c.number}] {c.title or c.article_id} ({meta})  {c.article_id}:{c.start}-{c.end}{mark}")
+        if c.url:
+            lines.append(f"    {c.url}")
         lines.append(textwrap.indent(textwrap.fill(f"“{c.quote}”", width - 4), "    "))
     return "\n".join(lines)
 
@@ -144,7 +150,8 @@ def _list(args: argparse.Namespace) -> int:
     import rag
 
     for a in rag.articles():
-        print(f"{a.id}\t{a.published or '-'}\t{a.outlet or '-'}\t{a.chunks} chunks\t{a.title}")
+        day = f"{a.published} (inferred)" if a.date_inferred else a.published or "date unknown"
+        print(f"{a.id}\t{day}\t{a.outlet or '-'}\t{a.chunks} chunks\t{a.title}")
     return 0
 
 
@@ -183,6 +190,10 @@ def _bench_parser(commands: argparse._SubParsersAction) -> None:
     sub.add_argument("--limit", type=int, help="only the first N articles' worth (quick runs)")
     sub.add_argument("--out", type=Path, default=Path("bench-results"), help="folder for JSON and markdown results")
     sub.add_argument("--generators", default="extractive", help="comma-separated generators to score on the questions")
+    sub.add_argument("--as-of", choices=["none", "question"], default="none", dest="as_of",
+                     help="'question': also ask each question as of its own date, and report both")
+    sub.add_argument("--index", type=Path, help="reuse the index in this data dir (built by an earlier run or "
+                                                "`RAG_DATA_DIR=DIR rag index articles.jsonl.gz`) instead of indexing")
 
 
 def _bench(args: argparse.Namespace) -> int:

@@ -20,8 +20,9 @@ import math
 import os
 import shutil
 from array import array
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 import bm25s
@@ -86,11 +87,16 @@ class KeywordIndex:
         self.generation = ""
         self._bm25: bm25s.BM25 | None = None
         self._ids: list[str] = []
+        self._position: dict[str, int] = {}
         self._articles = np.array([], dtype=object)
         self._outlets = np.array([], dtype=object)
         self._published = np.array([], dtype=object)
+        self._days = np.zeros(0, dtype=np.int32)  # publication day as YYYYMMDD, 0 when unknown
         self._vocab: dict[str, int] = {"": 0}
-        self._df = np.zeros(1, dtype=np.int64)
+        # (vocabulary, document frequencies, documents), replaced as one value: idf() runs without
+        # the lock while a write rebuilds, and must never pair one generation's vocabulary with
+        # another's frequencies (an IndexError, or wrong weights).
+        self._stats: tuple[dict[str, int], np.ndarray, int] = ({"": 0}, np.zeros(1, dtype=np.int64), 0)
         self._fields = _Fields()
         self._terms = _TermIds(np.zeros(0, dtype=np.int32), np.zeros(1, dtype=np.int64))
 
@@ -138,24 +144,44 @@ class KeywordIndex:
         )
         return [(self._ids[d], float(s)) for d, s in zip(docs[0], scores[0], strict=True) if s > 0]
 
+    def published_of(self, ids: Sequence[str]) -> list[str]:
+        """The publication date ("" when unknown) of each chunk id; ids not indexed get ""."""
+        return [str(self._published[self._position[c]]) if c in self._position else "" for c in ids]
+
+    def articles_of(self, ids: Sequence[str]) -> list[str]:
+        """The article id of each chunk id ("" for ids not indexed)."""
+        return [str(self._articles[self._position[c]]) if c in self._position else "" for c in ids]
+
+    def newest(self) -> date | None:
+        """The newest publication date of an indexed passage, None if no passage has a date."""
+        latest = int(self._days.max()) if len(self._days) else 0
+        return date(latest // 10000, latest // 100 % 100, latest % 100) if latest else None
+
+    def undated(self) -> int:
+        """How many indexed articles have no known publication date."""
+        return len(set(self._articles[self._days == 0]))
+
     def knows(self, term: str) -> bool:
         """Whether any indexed passage contains the stemmed term."""
-        return term in self._vocab
+        return term in self._stats[0]
 
     def idf(self, term: str) -> float:
         """Inverse document frequency of a stemmed term; unseen terms get the largest value."""
-        n = max(len(self._ids), 1)
-        df = int(self._df[self._vocab[term]]) if term in self._vocab else 0
+        vocab, doc_freqs, docs = self._stats
+        n = max(docs, 1)
+        df = int(doc_freqs[vocab[term]]) if term in vocab else 0
         return math.log(1 + (n - df + 0.5) / (df + 0.5))
 
     def _set(self, fields: _Fields, vocab: dict[str, int], term_ids: _TermIds, generation: str) -> None:
         self.generation = generation
         self._fields, self._vocab, self._terms = fields, vocab, term_ids
         self._ids = fields.ids
+        self._position = {cid: i for i, cid in enumerate(fields.ids)}
         self._articles = np.array(fields.articles, dtype=object)
         self._outlets = np.array(fields.outlets, dtype=object)
         self._published = np.array(fields.published, dtype=object)
-        self._df = term_ids.doc_freqs(len(vocab))
+        self._days = np.array([int(p.replace("-", "") or 0) for p in fields.published], dtype=np.int32)
+        self._stats = (vocab, term_ids.doc_freqs(len(vocab)), len(fields.ids))
         self._bm25 = None
         if fields.ids:
             # "" (id 0, in no document) is bm25s's empty token, so it indexes from ids as from tokens.
@@ -192,7 +218,13 @@ def _mask(index: KeywordIndex, filters: Filters) -> np.ndarray:
     if filters.outlet:
         keep &= index._outlets == filters.outlet.lower()
     if filters.date_from:
-        keep &= np.array([bool(p) and p >= filters.date_from.isoformat() for p in index._published])
+        keep &= index._days >= _day(filters.date_from)
     if filters.date_to:
-        keep &= np.array([bool(p) and p <= filters.date_to.isoformat() for p in index._published])
+        keep &= (index._days <= _day(filters.date_to)) & (index._days > 0)
+    if filters.as_of:  # undated passages stay: nothing says they are later
+        keep &= index._days <= _day(filters.as_of)
     return keep.astype(np.float32)
+
+
+def _day(day: date) -> int:
+    return day.year * 10000 + day.month * 100 + day.day

@@ -1,6 +1,8 @@
 """Read articles from files and folders: .txt, .md, .html/.htm, .jsonl and .jsonl.gz.
 
 Loading only decodes and extracts text; cleaning (boilerplate, metadata) happens in `clean`.
+An HTML page's main text, title, author and site name come from trafilatura, its publication
+date from htmldate; a page too small or odd for trafilatura is read by a plain HTML parser.
 Errors that concern one file or one JSONL line are collected, not raised, so one bad line
 never stops a folder from being indexed; `index()` reports them by file and line number.
 """
@@ -14,9 +16,19 @@ import os
 import re
 import zlib
 from collections.abc import Iterable, Iterator
+from copy import deepcopy
 from dataclasses import dataclass, field
+from html import escape
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import ClassVar
+from urllib.parse import urlparse
+
+import htmldate
+import trafilatura
+from lxml import etree
+from lxml.html import HtmlElement, document_fromstring
+from trafilatura.settings import Document
 
 from rag.errors import IngestError
 
@@ -29,6 +41,15 @@ SNIFF = 65536  # bytes (and characters) inspected to tell text from binary data
 # replacement character that undecodable bytes become.
 NOT_TEXT = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x9f\ufffd]")
 MAX_BAD_LINES = 20  # a "JSONL" file whose first lines are all bad is not JSONL: stop reporting it
+# Elements of trafilatura's output tree that are paragraphs of their own.
+XML_BLOCKS = frozenset({"p", "head", "list", "item", "quote", "table", "row", "cell"})
+# HTML whose content the page does not show: trafilatura drops it from the main text, but its
+# rescue pass for short pages brings the text back ("Enable JavaScript", an <iframe>'s markup).
+NOT_SHOWN = "//noscript|//iframe|//template|//object|//embed"
+BREAK_AFTER = ".!?:;…\"”’')]"  # a <br> after one of these ends a line (see `_line_break`)
+SENTENCE = re.compile(r"[.!?…][\"”’')\]]*$")
+DATE_LINE_WORDS = 16  # a date line is short ("Published 14 June 2022, 10:32 BST"); a longer line is prose
+DOMAIN = re.compile(r"^[\w-]+(\.[\w-]+)+$")
 
 
 @dataclass(frozen=True)
@@ -215,21 +236,139 @@ def _jsonl_article(line: bytes, lineno: int, path: Path, base_id: str, max_chars
 
 
 def _load_html(path: Path, article_id: str) -> RawArticle:
+    html = decode(path.read_bytes(), path)
+    # Parsed here, and only the tree handed on: htmldate downloads a string that looks like a
+    # URL ("http://..." is a valid HTML file), and nothing read from a file may be fetched.
+    tree = trafilatura.load_html(html)  # None when lxml finds no HTML in it
+    text, meta = (_extracted(deepcopy(tree)) if tree is not None else None) or _parsed(html)
+    if tree is not None and (published := _published(tree, text)):
+        meta["published"] = published
+    return RawArticle(article_id, text, str(path), meta)
+
+
+def _extracted(tree: HtmlElement) -> tuple[str, dict[str, str]] | None:
+    """The page's main text (without menus, related links, footers) and its metadata, by
+    trafilatura; None when it finds no main text. Changes `tree`."""
+    for element in tree.xpath(NOT_SHOWN):
+        if element.getparent() is not None:  # a fragment's root has none
+            element.drop_tree()
+    # Balanced between precision and recall (trafilatura retries a short extraction for recall
+    # by itself); clean() drops leftover furniture lines, while a paragraph lost here is lost.
+    try:
+        doc = trafilatura.bare_extraction(tree, with_metadata=True, include_comments=False, include_tables=False)
+    except AssertionError:  # htmldate, inside, on a fragment whose root it prunes (<svg>, <math>)
+        return None
+    if not isinstance(doc, Document) or doc.body is None:  # None: no main text found
+        return None
+    lines = _xml_lines(doc.body)
+    if not lines:
+        return None
+    title = " ".join((doc.title or "").split())
+    meta = {"title": title, "url": doc.url or "", "outlet": _outlet(doc.sitename or "", doc.url or ""),
+            "author": doc.author or ""}
+    return _paragraphs(lines, title), {key: value for key, value in meta.items() if value}
+
+
+def _xml_lines(body: etree._Element) -> list[str]:
+    """The lines of trafilatura's output tree: one a paragraph, heading or list item, plus the
+    lines a <br> ends (see `_line_break`)."""
+    parts: list[str] = []
+    _render(body, parts)
+    return _lines("".join(parts))
+
+
+def _render(element: etree._Element, parts: list[str]) -> None:
+    """Appends the text of `element`, a line of its own if it is a block, and its tail."""
+    tag = element.tag if isinstance(element.tag, str) else ""  # a comment's text is no page text
+    if tag == "lb":
+        parts.append(_line_break(parts))
+    elif tag in XML_BLOCKS:
+        parts.append("\n")
+    if tag:
+        parts.append(element.text or "")
+    for child in element:
+        _render(child, parts)
+    if tag in XML_BLOCKS:
+        parts.append("\n")
+    parts.append(element.tail or "")
+
+
+def _line_break(parts: list[str]) -> str:
+    """<br> after a sentence ends the line; inside a sentence it is only a wrap, and a line
+    holding half a sentence would be dropped by cleaning as a fragment."""
+    last = next((part.rstrip() for part in reversed(parts) if part.strip()), "")
+    return "\n" if not last or last[-1] in BREAK_AFTER else " "
+
+
+def _lines(text: str) -> list[str]:
+    """The non-empty lines of `text`, each with its runs of spaces collapsed."""
+    lines = (" ".join(line.split()) for line in text.split("\n"))
+    return [line for line in lines if line]
+
+
+def _paragraphs(lines: list[str], title: str) -> str:
+    """The article as stored: the title, then one paragraph a line, with blank lines between
+    them so that clean() sees paragraphs. clean() recognises the title as the first line."""
+    if title and (not lines or lines[0] != title):
+        lines = [title, *lines]
+    return "\n\n".join(lines)
+
+
+def _outlet(sitename: str, url: str) -> str:
+    """The site's name, not a domain or a URL (trafilatura falls back to those): from a URL,
+    clean() finds the outlet's proper name ("cnn.com" is CNN)."""
+    host = (urlparse(url).hostname or "").removeprefix("www.")
+    if "/" in sitename or DOMAIN.match(sitename) or sitename.lower().removeprefix("www.") == host:
+        return ""
+    return sitename
+
+
+def _published(tree: HtmlElement, text: str) -> str:
+    """The page's publication date as YYYY-MM-DD, or "". A date the markup states (meta tags,
+    JSON-LD, <time>, date elements, the URL) is taken as it is. Failing that, a date written
+    on the page ("Published June 14, 2022", a line trafilatura often leaves out with the byline)
+    is taken unless the article's sentences mention that day: then it is most likely the day
+    of an event it reports, and clean() weighs such days as what they are."""
+    if stated := _find_date(tree, extensive=False):
+        return stated
+    shown = _find_date(tree, extensive=True)
+    if not shown or shown == _find_date(_sentences_page(text), extensive=True):
+        return ""
+    return shown
+
+
+def _find_date(tree: HtmlElement, extensive: bool) -> str:
+    """htmldate's date of the page, the first publication rather than the last update."""
+    try:
+        return htmldate.find_date(tree, original_date=True, extensive_search=extensive, outputformat="%Y-%m-%d") or ""
+    except AssertionError:  # a fragment whose root element htmldate prunes (<svg>, <math>): no page to date
+        return ""
+
+
+def _sentences_page(text: str) -> HtmlElement:
+    """The sentences of `text` (not its date lines) as an HTML page."""
+    lines = [line for line in _lines(text) if SENTENCE.search(line) or len(line.split()) > DATE_LINE_WORDS]
+    return document_fromstring(f"<html><body>{''.join(f'<p>{escape(line)}</p>' for line in lines)}</body></html>")
+
+
+def _parsed(html: str) -> tuple[str, dict[str, str]]:
+    """Text and metadata by the plain parser, for pages trafilatura finds no main text in."""
     parser = _TextExtractor()
-    parser.feed(decode(path.read_bytes(), path))
+    parser.feed(html)
     parser.close()
-    return RawArticle(article_id, parser.text(), str(path), parser.meta)
+    return parser.text(), parser.meta
 
 
 class _TextExtractor(HTMLParser):
-    """Visible text of an HTML page, one block element a line; scripts and styles dropped.
+    """Visible text of an HTML page, one block element a paragraph; scripts and styles dropped.
     Title, site name and publication date come from <title>, <h1> and <meta> tags."""
 
-    SKIP = {"script", "style", "noscript", "template", "svg", "head", "iframe", "object"}
-    BLOCK = {"p", "div", "li", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "section",
-             "article", "header", "footer", "blockquote", "figcaption", "pre", "ul", "ol", "table"}
-    META = {"og:site_name": "outlet", "article:published_time": "published", "og:title": "title",
-            "og:url": "url", "date": "published", "pubdate": "published"}
+    SKIP = frozenset({"script", "style", "noscript", "template", "svg", "head", "iframe", "object"})
+    BLOCK = frozenset({"p", "div", "li", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "section",
+                       "article", "header", "footer", "blockquote", "figcaption", "pre", "ul", "ol", "table"})
+    META: ClassVar[dict[str, str]] = {
+        "og:site_name": "outlet", "article:published_time": "published", "og:title": "title",
+        "og:url": "url", "date": "published", "pubdate": "published"}
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
@@ -247,13 +386,7 @@ class _TextExtractor(HTMLParser):
         if tag in self.BLOCK:
             self.parts.append("\n")
         elif tag == "br":
-            self.parts.append(self._line_break())
-
-    def _line_break(self) -> str:
-        """<br> after a sentence ends the line; inside a sentence it is only a wrap, and a line
-        holding half a sentence would be dropped by cleaning as a fragment."""
-        tail = "".join(self.parts[-4:]).rstrip()
-        return "\n" if not tail or tail[-1] in ".!?:;…\"”’')]" else " "
+            self.parts.append(_line_break(self.parts))
 
     def handle_endtag(self, tag: str) -> None:
         if tag in self.SKIP and tag != "head" and self._skip:
@@ -274,17 +407,23 @@ class _TextExtractor(HTMLParser):
         # A line break in the HTML source is a space on the page: only tags break lines.
         self.parts.append(re.sub(r"\s+", " ", data))
 
+    def parse_html_declaration(self, i: int) -> int:
+        """A "<!" construct; one Python 3.11 cannot parse ("<![x", a broken "<!DOCTYPE") is
+        skipped up to its ">", as browsers do, instead of raising AssertionError."""
+        try:
+            return super().parse_html_declaration(i)
+        except AssertionError:
+            end = self.rawdata.find(">", i)
+            return end + 1 if end >= 0 else -1
+
     def _meta(self, attrs: dict[str, str | None]) -> None:
         key = (attrs.get("property") or attrs.get("name") or "").lower()
         if key in self.META and attrs.get("content"):
             self.meta.setdefault(self.META[key], str(attrs["content"]).strip())
 
     def text(self) -> str:
-        lines = (" ".join(line.split()) for line in "".join(self.parts).splitlines())
-        text = "\n".join(line for line in lines if line)
-        title = self.meta.get("title") or self.meta.pop("html_title", "")
+        title = self.meta.get("title") or self.meta.get("html_title", "")
         self.meta.pop("html_title", None)
-        if title and not text.startswith(title):
-            text = f"{title}\n\n{text}"
-        self.meta["title"] = title
-        return text
+        if title:
+            self.meta["title"] = " ".join(title.split())
+        return _paragraphs(_lines("".join(self.parts)), self.meta.get("title", ""))

@@ -14,30 +14,45 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import replace
+from datetime import date
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from rag import generators, when
 from rag.chunk import Chunker
 from rag.clean import clean
 from rag.condense import Condenser, History, KeywordCondenser, LLMCondenser
 from rag.embed import Embedder, make_embedder
-from rag import generators
 from rag.errors import QuestionError, RagError
 from rag.evidence import SentenceRanker, Verdict, diversify, is_synthesis, judge, render
 from rag.keyword import KeywordIndex
 from rag.load import RawArticle, load_paths
 from rag.retrieve import HybridRetriever, keyword_text, sync_keyword
 from rag.settings import Settings
-from rag.types import REFUSAL, Answer, ArticleInfo, Chunk, Citation, Filters, Generator, IndexReport, Passage, Prompt
+from rag.types import (
+    REFUSAL,
+    Answer,
+    ArticleInfo,
+    Chunk,
+    Citation,
+    Filters,
+    Generator,
+    IndexReport,
+    Passage,
+    Prompt,
+    TimeScope,
+)
 from rag.verify import verify
 from vectorstore import IndexSpec, VectorStore, open_store
 from vectorstore.chroma import WRITING
 
 Progress = Callable[[int, str], None]  # (articles done, current article id)
 MAX_K = 50  # passages a question may ask for: more only slow the answer (the UI offers up to 15)
+READ_BATCH = 1000  # chunk ids per store read (a Chroma `get` of an article's chunks)
 EMBED_BUFFER = 256  # chunks of a batch of articles, embedded and written together in one upsert
 
 
@@ -63,7 +78,9 @@ class Rag:
         self.keyword = KeywordIndex(self.settings.keyword_dir / self.settings.collection)
         self.retriever = HybridRetriever(
             store=self.store, keyword=self.keyword, embedder=self.embedder,
-            k=self.settings.top_k, fetch_k=self.settings.fetch_k, rrf_k=self.settings.rrf_k,
+            k=self.settings.top_k, fetch_k=self.settings.fetch_k,
+            bm25_weight=self.settings.bm25_weight, recency_weight=self.settings.recency_weight,
+            recency_half_life=self.settings.recency_half_life, recent_days=self.settings.recent_days,
         )
         self._ranker = SentenceRanker(self.keyword.idf, self.embedder.embed, self.keyword.knows)
         self._generators: dict[str, Generator] = {}
@@ -146,6 +163,15 @@ class Rag:
     def articles(self) -> list[ArticleInfo]:
         return self.store.articles()
 
+    def article_chunks(self, article_id: str) -> list[Chunk]:
+        """All stored chunks of one article, in text order (none when it is not indexed). The
+        index keeps an article only as its chunks: the text cleaning dropped is not stored."""
+        ids = sorted(self.store.ids_of(article_id)) if article_id else []
+        found: list[Chunk] = []
+        for begin in range(0, len(ids), READ_BATCH):
+            found.extend(self.store.get(ids[begin : begin + READ_BATCH]).values())
+        return sorted(found, key=lambda c: c.start)
+
     def ensure_default_corpus(self) -> IndexReport | None:
         """Index the built-in articles the first time an empty index is used."""
         marker = self.settings.data_dir / f".seeded-{self.settings.collection}"
@@ -158,38 +184,53 @@ class Rag:
 
     # -- answering --------------------------------------------------------------------------------
 
-    def retrieve(self, query: str, k: int | None = None, filters: Filters | None = None) -> list[Passage]:
-        return self.retriever.search(query, k, filters)
+    def retrieve(self, query: str, k: int | None = None, filters: Filters | None = None,
+                 scope: TimeScope | None = None) -> list[Passage]:
+        return self.retriever.search(query, k, filters, scope)
+
+    def scope(self, question: str, as_of: date | None = None) -> TimeScope:
+        """The question's time: `as_of` and the range its time words name, resolved against
+        `as_of`, or without it against today. (Not the newest indexed article's date: on
+        RealTimeQA, whose questions were asked on their own dates, that loses MRR@10, while
+        against today an archive's articles are all equally old and nothing changes;
+        docs/benchmarks.md, session 5.)"""
+        return when.scope(question, as_of, date.today())
 
     def stream(self, question: str, history: History | None = (), *, k: int | None = None,
-               filters: Filters | None = None, generator: str | None = None) -> AnswerStream:
-        """Retrieve now, generate lazily: iterate for text pieces, then read `.answer`."""
+               filters: Filters | None = None, generator: str | None = None,
+               as_of: date | None = None) -> AnswerStream:
+        """Retrieve now, generate lazily: iterate for text pieces, then read `.answer`.
+        `as_of`: answer as of that day: articles published after it are not used."""
         question = self._check_question(question)
         if k is not None and not 1 <= k <= MAX_K:
             raise QuestionError(f"k (passages to retrieve) must be between 1 and {MAX_K}; got {k}.")
+        if as_of is not None and not isinstance(as_of, date):
+            raise QuestionError(f"as_of must be a date (YYYY-MM-DD); got {as_of!r}.")
         gen = self.generator(generator)
         started = time.perf_counter()
         query = self._condenser(gen).condense(question, _recent(history, self.settings.max_question_chars))
         timings = {"condense": time.perf_counter() - started}
-        prompt = self._evidence(query, k or self.settings.top_k, filters)
+        scope = self.scope(query, as_of)
+        prompt = self._evidence(query, k or self.settings.top_k, filters, scope)
         timings["retrieval"] = time.perf_counter() - started - timings["condense"]
-        return AnswerStream(prompt, gen, self._verdict(prompt), timings, started, self._fallback())
+        return AnswerStream(prompt, gen, self._verdict(prompt, filters), timings, started, self._fallback(), scope)
 
-    def _evidence(self, query: str, k: int, filters: Filters | None) -> Prompt:
+    def _evidence(self, query: str, k: int, filters: Filters | None, scope: TimeScope) -> Prompt:
         """Retrieve and rank the passages' sentences. A summary or comparison reaches across
         articles: each article's best passage comes before any article's second."""
         synthesis = is_synthesis(query)
-        passages = diversify(self.retrieve(query, 2 * k, filters), k) if synthesis else self.retrieve(query, k, filters)
+        found = self.retrieve(query, 2 * k if synthesis else k, filters, scope)
+        passages = diversify(found, k) if synthesis else found
         ranked = self._ranker.rank(query, passages, per_article=3 if synthesis else 0)
         return render(query, passages, ranked, synthesis, self.settings.llm_excerpt_sentences)
 
-    def _verdict(self, prompt: Prompt) -> Verdict:
+    def _verdict(self, prompt: Prompt, filters: Filters | None) -> Verdict:
         if len(self.keyword) == 0:
             return Verdict(False, "no_evidence", "The index is empty. Add articles with `rag index PATH` "
                                                  "or in the Articles tab of the UI.")
-        if prompt.synthesis and prompt.evidence:
-            return Verdict(True)
-        return judge(prompt.question, prompt.evidence, self.keyword.knows)
+        verdict = Verdict(True) if prompt.synthesis and prompt.evidence else \
+            judge(prompt.question, prompt.evidence, self.keyword.knows)
+        return _with_undated(verdict, filters, self.keyword.undated())
 
     def _fallback(self) -> Generator:
         return self.generator("extractive")
@@ -262,6 +303,16 @@ def _plan(chunks: list[Chunk], stored: set[str], new: list[Chunk], stale: list[s
                        new=int(not stored and bool(chunks)), updated=int(bool(stored) and bool(fresh or gone)))
 
 
+def _with_undated(verdict: Verdict, filters: Filters | None, undated: int) -> Verdict:
+    """A date filter leaves out every article without a known date: say how many, so "the
+    articles don't say" is not read as "no article says"."""
+    if not (filters and (filters.date_from or filters.date_to) and undated):
+        return verdict
+    some = "1 article" if undated == 1 else f"{undated} articles"
+    note = "No article in the date range is about this question." if verdict.refusal == "no_evidence" else verdict.note
+    return replace(verdict, note=f"{note} The date filter left out {some} with no known date.".strip())
+
+
 def _recent(history: History | None, limit: int) -> History:
     """The last three turns, each cut to `limit` characters: condensing reads no more, and a
     history sent by an API client must not overflow a model's context whatever its size.
@@ -278,8 +329,8 @@ class AnswerStream:
     the same evidence is used instead (`fallback`)."""
 
     def __init__(self, prompt: Prompt, generator: Generator, verdict: Verdict, timings: dict[str, float],
-                 started: float, fallback: Generator | None = None) -> None:
-        self.prompt, self.query, self.passages = prompt, prompt.question, prompt.passages
+                 started: float, fallback: Generator | None = None, scope: TimeScope | None = None) -> None:
+        self.prompt, self.query, self.passages, self.scope = prompt, prompt.question, prompt.passages, scope
         self._generator, self._verdict, self._fallback = generator, verdict, fallback
         self._timings, self._started = timings, started
         self._answer: Answer | None = None
@@ -303,7 +354,7 @@ class AnswerStream:
         self._timings["total"] = time.perf_counter() - self._started
         refusal, note = self._refusal(citations)
         self._answer = Answer(text, citations, self.passages, self.query, refused=not citations,
-                              generator=name, timings=self._timings, refusal=refusal, note=note)
+                              generator=name, timings=self._timings, refusal=refusal, note=note, scope=self.scope)
 
     def _fallback_for(self, citations: list[Citation]) -> Generator | None:
         """The extractive generator when nothing the model wrote verified, or its summary does
@@ -318,7 +369,7 @@ class AnswerStream:
             return "", ""
         if not self._verdict.answerable:
             return self._verdict.refusal, self._verdict.note
-        return "not_answered", "The passages found are about the question, but none of them answers it."
+        return "not_answered", f"The passages found are about the question, but none of them answers it. {self._verdict.note}".strip()
 
     @property
     def generator_name(self) -> str:

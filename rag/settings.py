@@ -38,8 +38,16 @@ class Settings(BaseSettings):
     chunk_overlap: int = 0
     top_k: int = 8
     llm_excerpt_sentences: int = 6  # evidence sentences a language model reads (about 270 prompt tokens)
-    fetch_k: int = 40
-    rrf_k: int = 60
+    # Retrieval: set on RealTimeQA's questions asked before 2022-09-01 (docs/benchmarks.md, session 5).
+    fetch_k: int = 120  # candidates from each search before fusion
+    rrf_k: int = 60  # only scripts/ comparisons still use reciprocal rank fusion
+    bm25_weight: float = 0.3  # fusion: cosine similarity + bm25_weight * BM25 / the query's best BM25
+    # The time prior: a passage's score is scaled by 1 + recency_weight * 2^(-days / half-life),
+    # days between its article's date and the range the question names ("in December 2022"),
+    # else the recent_days up to its as-of date (today without one); undated: the mean of the dated.
+    recency_weight: float = 1.0
+    recency_half_life: float = 2.0
+    recent_days: int = 7
     embed_batch_size: int = 64
     embed_backend: Literal["onnx-int8", "torch"] = "onnx-int8"
 

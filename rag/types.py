@@ -23,6 +23,7 @@ class Article:
     url: str = ""
     source: str = ""  # where it was read from (path, or path#line for JSONL)
     body: tuple[tuple[int, int], ...] = ()
+    date_inferred: bool = False  # `published` inferred from the text's dated references
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,7 @@ class Chunk:
     outlet: str = ""
     published: str = ""
     url: str = ""
+    date_inferred: bool = False
 
 
 @dataclass(frozen=True)
@@ -70,6 +72,12 @@ class Citation:
     quote_end: int
     verified: bool
     support: float
+    date_inferred: bool = False  # `published` was inferred from the article's text
+
+    @property
+    def dated(self) -> str:
+        """The date as a reader should see it: "2022-12-19 (inferred)", or "date unknown"."""
+        return f"{self.published} (inferred)" if self.date_inferred else self.published or "date unknown"
 
 
 @dataclass
@@ -87,6 +95,7 @@ class Answer:
     note: str = ""  # one plain sentence for the reader, e.g. which asked-about word no article uses
     generator: str = ""
     timings: dict[str, float] = field(default_factory=dict)
+    scope: TimeScope | None = None  # the as-of date and the time the question was read as asking about
 
 
 @dataclass(frozen=True)
@@ -121,15 +130,29 @@ class IndexReport:
 @dataclass(frozen=True)
 class Filters:
     """Optional restrictions on retrieval. Dates are inclusive; articles without a known
-    date are excluded as soon as a date bound is given."""
+    date are excluded as soon as a date bound is given. `as_of` excludes articles published
+    after it but keeps undated ones (an "as of" question, not a date filter)."""
 
     article_ids: tuple[str, ...] = ()
     outlet: str = ""
     date_from: date | None = None
     date_to: date | None = None
+    as_of: date | None = None
 
     def is_empty(self) -> bool:
-        return not (self.article_ids or self.outlet or self.date_from or self.date_to)
+        return not (self.article_ids or self.outlet or self.date_from or self.date_to or self.as_of)
+
+
+@dataclass(frozen=True)
+class TimeScope:
+    """When a question is asked and what time it asks about. Articles published after `as_of`
+    are not used (undated ones are); `prefer` is the range the question's own time words name
+    ("in December 2022", "last week"), which retrieval favours without excluding the rest;
+    without one, the days just before `now`."""
+
+    as_of: date | None = None
+    prefer: tuple[date, date] | None = None
+    now: date | None = None  # the day recency counts from: `as_of`, else today
 
 
 @dataclass(frozen=True)
@@ -141,6 +164,7 @@ class ArticleInfo:
     outlet: str
     published: str
     chunks: int
+    date_inferred: bool = False
 
 
 @dataclass

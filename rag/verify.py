@@ -149,4 +149,5 @@ def _citation(number: int, passage: Passage, ok: bool, s: Support) -> Citation:
         quote_end=s.quote_end,
         verified=ok,
         support=round(s.score, 3),
+        date_inferred=chunk.date_inferred,
     )

@@ -65,3 +65,9 @@ def test_a_dateline_where_the_title_would_be_is_not_the_title():
     a = clean(raw)
     assert a.title == ""
     assert [a.text[s:e] for s, e in a.body] == ["Senators unveiled an agreement on Sunday.", "It passed."]
+
+
+def test_outlet_from_any_label_of_the_url_host():
+    body = "The president said on Thursday that talks would continue, officials told reporters."
+    for url, outlet in (("https://edition.cnn.com/2022/06/12/x", "CNN"), ("https://eu.usatoday.com/story/x", "USA Today")):
+        assert clean(RawArticle("a", f"Title\n\n{body}", "a", {"url": url})).outlet == outlet

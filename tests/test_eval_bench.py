@@ -172,7 +172,8 @@ def test_rag_bench_limit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Non
     scratch.mkdir()
     monkeypatch.setattr(tempfile, "tempdir", str(scratch))  # the bench's working index goes here
     out = tmp_path / "results"
-    assert cli.main(["bench", str(REALTIMEQA), "--limit", "60", "--out", str(out), "--generators", "extractive"]) == 0
+    assert cli.main(["bench", str(REALTIMEQA), "--limit", "60", "--out", str(out), "--generators", "extractive",
+                     "--as-of", "question"]) == 0
     result = json.loads((out / "realtimeqa.json").read_text())
     # 2 of the first 60 are ad-feedback scrapes with no article text: skipped and counted as errors
     assert result["limit"] == 60 and result["indexing"]["articles"] + result["indexing"]["errors"] == 60
@@ -182,9 +183,10 @@ def test_rag_bench_limit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Non
     assert ix["chunks"] > 60 and ix["chunks_per_s"] > 0 and ix["peak_rss_mb"] > 0
     assert result["embed_only"]["chunks"] == 50 and result["index_vs_embed_speed"] > 0
     assert result["index_size_mb"] > 0
-    for mode in ("dense", "keyword", "hybrid"):
+    for mode in ("dense", "keyword", "hybrid", "dense as of", "keyword as of", "hybrid as of"):
         r = result["retrieval"][mode]
-        assert set(r) >= {"hits@1", "hits@5", "hits@10", "mrr@10", "latency_ms"}
+        assert set(r) >= {"hits@1", "hits@5", "hits@10", "mrr@10", "latency_ms", "tune", "held_out"}
+        assert r["tune"]["questions"] + r["held_out"]["questions"] == result["questions"]
         assert 0 < r["hits@10"] <= 1 and r["hits@1"] <= r["hits@5"] <= r["hits@10"]
         assert r["latency_ms"]["p50"] <= r["latency_ms"]["p95"]
     assert result["retrieval"]["fusion_sweep"]
@@ -192,6 +194,6 @@ def test_rag_bench_limit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Non
     assert answers["questions"] == 3 and 0 <= answers["accuracy"] <= 1
     assert result["machine"]["cpus"] >= 1
     md = (out / "realtimeqa.md").read_text()
-    assert "| fused (RRF) |" in md and "embed-only" in md and "## Multiple-choice answers" in md
+    assert "| fused (default) |" in md and "| fused (default), as of |" in md and "embed-only" in md and "## Multiple-choice answers" in md
     assert list(scratch.iterdir()) == []  # the temporary index was removed
     assert sorted(p.name for p in out.iterdir()) == ["realtimeqa.json", "realtimeqa.md"]

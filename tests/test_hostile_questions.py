@@ -97,6 +97,8 @@ def test_cli(seed_rag: Rag, case: Case, monkeypatch: pytest.MonkeyPatch, capsys:
         return
     assert status == 0 and err == ""
     text, _, sources = out.partition("\n\nSources:\n")
+    text, _, note = text.partition("\n\n")  # a refusal's note (which "no") is a paragraph of its own
+    assert not note or text.strip() == REFUSAL
     cited = [("UNVERIFIED" not in line, "") for line in sources.splitlines() if line.startswith("[")]
     check_answer(case, " ".join(text.split()), cited)
 

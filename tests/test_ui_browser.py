@@ -53,6 +53,17 @@ The Quillmere harbour archive <script>window.__xss=1</script> holds exactly 4,81
 Archivists said the ledgers <img src=x onerror="window.__xss=2"> were moved to the new reading room in April.
 """
 
+# a JSONL article: title, outlet, date and url come from its fields (the title is hostile)
+FERRY_ARTICLE = {
+    "title": 'Quillmere ferry <img src=x onerror="window.__xss=3"> log',
+    "outlet": "Test Gazette",
+    "published": "2031-05-02",
+    "url": "https://example.org/ferry?a=1&b=2",
+    "text": "This is a made-up test article for newsrag's UI tests.\n\n"
+            "The Quillmere ferry Maribelle carried exactly 1,377 passengers on its first crossing to Ostrand.\n\n"
+            "The crossing took forty minutes in calm weather.",
+}
+
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
@@ -120,6 +131,11 @@ def test_first_open_shows_examples_and_title(page: Any) -> None:
     rows.first.wait_for(timeout=10_000)
     assert rows.count() >= 5
     assert "The Washington Post" in page.locator("#nr-corpus").inner_text()
+    # each date as a reader should read it: given, inferred from the text, or unknown
+    dates = {row.locator(".a-id").inner_text()[:3]: row.locator("td").nth(2).inner_text() for row in rows.all()}
+    assert {k: dates.get(k) for k in ("000", "001", "002", "003", "004")} == {
+        "000": "date unknown", "001": "date unknown", "002": "2022-12-16", "003": "2022-12-19 (inferred)",
+        "004": "date unknown"}
     screenshot(page, "01-first-open")
     # an example question runs when clicked
     page.get_by_role("tab", name="Ask").click()
@@ -193,6 +209,89 @@ def test_refusal_shows_no_sources(page: Any) -> None:
     screenshot(page, "05-refusal")
 
 
+def open_article(page: Any, card: str) -> Any:
+    """Click the title on source card `card` and wait for the whole article in the dialog."""
+    page.locator(f"{card} a.src-open").click()
+    dialog = page.locator("#nr-article[open]")
+    dialog.locator(".art-text").wait_for(timeout=10_000)
+    return dialog
+
+
+def test_source_card_and_the_whole_article(page: Any) -> None:
+    timed_ask(page, "What is landlocked Belarus dependent on Russia for?")
+    card = page.locator("#src-1-1")
+    text = card.inner_text()
+    title = "Lukashenko and Putin Affirm Their Close Ties Without Mention of Ukraine"
+    assert card.locator("a.src-open").inner_text() == title
+    assert "News7F · date unknown" in card.locator(".src-meta").inner_text()
+    assert "001_a956fa66d3677f6c" not in text  # the title, not the hashed file name
+    assert card.locator("a.src-link").count() == 0  # no url for this article, so no link
+
+    dialog = open_article(page, "#src-1-1")
+    assert dialog.locator("h2").inner_text() == title
+    quote = dialog.locator("mark.art-quote")
+    assert quote.count() == 1 and "security and fuel" in quote.inner_text()
+    whole = dialog.locator(".art-text").inner_text()
+    # the whole stored article: passages far from the cited one, but not the site footer cleaning dropped
+    assert "President Vladimir V. Putin of Russia and Aleksandr G. Lukashenko" in whole
+    assert "The Institute for the Study of War" in whole
+    assert "News7F: Update the world" not in whole
+    assert whole.index("Aleksandr G. Lukashenko") < whole.index("security and fuel") < whole.index("Study of War")
+    # the marked sentence is scrolled into the dialog's view
+    assert page.evaluate("""() => {
+        const box = document.getElementById('nr-article').getBoundingClientRect();
+        const mark = document.querySelector('#nr-article mark.art-quote').getBoundingClientRect();
+        return mark.top >= box.top && mark.bottom <= box.bottom;
+    }""")
+    screenshot(page, "05a-whole-article")
+    page.keyboard.press("Escape")
+    page.wait_for_function("() => !document.getElementById('nr-article').open", timeout=5000)
+
+    # an inferred date says so on the card and in the article view
+    timed_ask(page, "When did Putin visit Minsk in December 2022?")
+    card = page.locator("#src-2-1")
+    assert "EU Reporter · 2022-12-19 (inferred)" in card.locator(".src-meta").inner_text()
+    dialog = open_article(page, "#src-2-1")
+    assert "Putin and Lukashenko dwell on co-operation, not Ukraine war" in dialog.locator("h2").inner_text()
+    assert "2022-12-19 (inferred)" in dialog.locator(".art-meta").inner_text()
+    assert "19 December" in dialog.locator("mark.art-quote").inner_text()
+    page.click("#nr-article-close")
+    page.wait_for_function("() => !document.getElementById('nr-article').open", timeout=5000)
+    assert_no_traceback(page)
+
+
+def test_as_of_and_date_filter_settings(page: Any) -> None:
+    question = "When did Putin visit Minsk in December 2022?"
+    page.locator("#settings > button").first.click()
+    as_of = page.locator("#settings").get_by_label("As of (YYYY-MM-DD)")
+    as_of.fill("2022-12-17")
+    ask(page, question)
+    # as of 17 December, the EU Reporter article (19 December, inferred) did not exist yet
+    assert page.locator("#src-1-1").count() == 1
+    assert page.locator("#turn-1 a.src-open[data-article^='003_']").count() == 0
+    assert page.locator("#turn-1 a.src-open[data-article^='002_']").count() >= 1
+    assert "as of 2022-12-17" in page.locator("#chat .rag-meta").last.inner_text()
+    as_of.fill("")
+    ask(page, question)  # the same question today does use it
+    assert page.locator("#turn-2 a.src-open[data-article^='003_']").count() >= 1
+    assert "as of" not in page.locator("#chat .rag-meta").last.inner_text()
+
+    as_of.fill("17.12.2022")
+    ask(page, question)
+    error = page.locator("#chat .rag-error").last.inner_text()
+    assert "'as of' date '17.12.2022' is not a date" in error and "YYYY-MM-DD" in error
+    as_of.fill("")
+
+    # a date filter leaves out the undated articles, and a refusal says so
+    page.locator("#settings").get_by_label("Published from").fill("2022-12-01")
+    ask(page, "What is the boiling point of liquid nitrogen on Neptune?")
+    refusal = last_answer(page)
+    assert "The articles don't say." in refusal and "left out 3 articles with no known date" in refusal
+    page.locator("#settings").get_by_label("Published from").fill("")
+    assert_no_traceback(page)
+    screenshot(page, "05b-as-of")
+
+
 def test_upload_ask_and_remove(page: Any, tmp_path: Path) -> None:
     article = tmp_path / "test-gazette-bridge.txt"
     article.write_text(BRIDGE_ARTICLE)
@@ -209,7 +308,8 @@ def test_upload_ask_and_remove(page: Any, tmp_path: Path) -> None:
     active = page.locator("#nr-sources .src.src-active")
     active.wait_for(timeout=5000)
     assert "Test Gazette" in active.inner_text()
-    assert "test-gazette-bridge.txt" in active.inner_text()
+    assert "Brindlecombe opens its Quorra footbridge" in active.inner_text()
+    assert active.locator("a.src-open").get_attribute("data-article") == "test-gazette-bridge.txt"
     screenshot(page, "07-uploaded-cited")
 
     # remove it again: it leaves the corpus list
@@ -253,6 +353,37 @@ def test_article_markup_is_inert(page: Any, tmp_path: Path) -> None:
     assert page.evaluate("() => typeof window.__xss") == "undefined"
     assert page.locator("#nr-sources img, #nr-sources script, #chat img[src=x]").count() == 0
     screenshot(page, "09-markup-inert")
+
+    # the whole article: the title and every line as text
+    dialog = open_article(page, "#src-1-1")
+    assert "<b>harbour</b>" in dialog.locator("h2").inner_text()
+    whole = dialog.locator(".art-text").inner_text()
+    assert "<script>window.__xss=1</script>" in whole and '<img src=x onerror="window.__xss=2">' in whole
+    assert page.locator("#nr-article img, #nr-article script, #nr-article b").count() == 0
+    assert page.evaluate("() => typeof window.__xss") == "undefined"
+    page.keyboard.press("Escape")
+
+
+def test_uploaded_article_card_shows_its_fields_and_links_to_the_original(page: Any, tmp_path: Path) -> None:
+    article = tmp_path / "ferry.jsonl"
+    article.write_text(json.dumps(FERRY_ARTICLE) + "\n")
+    assert "Indexed 1 article" in upload(page, article)
+    page.get_by_role("tab", name="Ask").click()
+    timed_ask(page, "How many passengers did the Quillmere ferry Maribelle carry on its first crossing?")
+    assert "1,377" in last_answer(page)
+    card = page.locator("#src-1-1")
+    assert card.locator("a.src-open").inner_text() == FERRY_ARTICLE["title"]  # as text
+    assert "Test Gazette · 2031-05-02 · example.org ↗" in card.locator(".src-meta").inner_text()
+    link = card.locator("a.src-link")
+    assert link.get_attribute("href") == FERRY_ARTICLE["url"] and link.get_attribute("target") == "_blank"
+    assert "noopener" in (link.get_attribute("rel") or "").split()
+    dialog = open_article(page, "#src-1-1")
+    assert dialog.locator("h2").inner_text() == FERRY_ARTICLE["title"]
+    assert dialog.locator("a.src-link").get_attribute("href") == FERRY_ARTICLE["url"]
+    assert "1,377 passengers" in dialog.locator("mark.art-quote").inner_text()
+    assert page.locator("#nr-sources img, #nr-article img").count() == 0
+    assert page.evaluate("() => typeof window.__xss") == "undefined"
+    screenshot(page, "09a-uploaded-card")
 
 
 def test_errors_are_readable_and_keep_the_conversation(page: Any) -> None:
@@ -323,8 +454,17 @@ def test_gradio_client_ask_endpoint(server: str) -> None:
     res = client.predict(q1, [], 5, "", "", "", "", api_name="/ask")
     assert not res["refused"] and res["citations"]
     c = res["citations"][0]
-    assert {"number", "title", "outlet", "published", "passage", "quote", "verified"} <= set(c)
+    assert {"number", "title", "outlet", "published", "passage", "quote", "verified", "date_inferred"} <= set(c)
     assert c["quote"] in c["passage"]
+    assert (c["article_id"][:3], c["date_inferred"], c["dated"]) == ("003", True, "2022-12-19 (inferred)")
+    assert res["scope"] == {"as_of": None, "prefer": ["2022-12-01", "2022-12-31"]}
+    # as of 17 December 2022 the EU Reporter article (19 December) is not used
+    before = client.predict(q1, [], 5, "", "", "", "", "2022-12-17", api_name="/ask")
+    assert before["citations"] and not any(c["article_id"].startswith("003_") for c in before["citations"])
+    assert before["scope"]["as_of"] == "2022-12-17"
+    assert all(c["published"] <= "2022-12-17" for c in before["citations"])
+    with pytest.raises(AppError, match=r"The 'as of' date 'yesterday' is not a date; use YYYY-MM-DD"):
+        client.predict(q1, [], 5, "", "", "", "", "yesterday", api_name="/ask")
     assert "19 December" in res["answer"] and res["refusal"] == "" and res["query"] == q1
     q2 = "What did Tikhanovskaya call for in Munich?"
     a2 = client.predict(q2, api_name="/ask")["answer"]
@@ -337,7 +477,7 @@ def test_gradio_client_ask_endpoint(server: str) -> None:
     with pytest.raises(AppError, match="question is empty"):
         client.predict("", api_name="/ask")
     articles = client.predict(api_name="/articles")
-    assert len(articles) >= 5 and {"id", "title", "outlet", "published", "chunks"} <= set(articles[0])
+    assert len(articles) >= 5 and {"id", "title", "outlet", "published", "chunks", "date_inferred"} <= set(articles[0])
 
 
 def test_report_timings() -> None:

@@ -70,9 +70,9 @@ class PageSession:
         return [{"path": served, "orig_name": p.name, "meta": {"_type": "gradio.FileData"}}
                 for served, p in zip(response.json(), paths, strict=True)]
 
-    def ask(self, question: str, k: int = 5, generator: str = "extractive") -> list[Any]:
+    def ask(self, question: str, k: int = 5, generator: str = "extractive", as_of: str = "") -> list[Any]:
         """Type a question and press Ask: the `start` step, then `respond` in the queue (the
         conversation and the question travel in this session's server-side state).
         Returns [chat messages, sources html, turns, question box]."""
         self.run("start", question, None)
-        return self.queued("respond", None, None, k, generator, "Any outlet", "", "")
+        return self.queued("respond", None, None, k, generator, "Any outlet", "", "", as_of)

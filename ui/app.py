@@ -3,8 +3,9 @@
     rag ui [--host 127.0.0.1] [--port 7860]      # or: python -m rag.cli ui
 
 Layout: chat on the left, the cited passages on the right (click a [n] marker to jump to
-its passage), settings under the chat, and an Articles tab to list, upload and remove
-articles. Each browser session keeps its own conversation in `gr.State`.
+its passage; click a passage's title to read the whole article as stored, with the passage
+marked), settings under the chat, and an Articles tab to list, upload and remove articles.
+Each browser session keeps its own conversation in `gr.State`.
 
 API (for `gradio_client`): one clean endpoint, `/ask`:
 
@@ -16,9 +17,10 @@ API (for `gradio_client`): one clean endpoint, `/ask`:
         "",            # generator: "" (server default), "extractive", "llamacpp" or "openai"
         "",            # outlet filter ("" = any)
         "", "",        # since / until, YYYY-MM-DD ("" = open)
+        "",            # as of, YYYY-MM-DD: answer as of that day ("" = no limit)
         api_name="/ask",
     )
-    res["answer"], res["refused"], res["citations"][0]["quote"]
+    res["answer"], res["refused"], res["citations"][0]["quote"], res["scope"]["as_of"]
 
 `/articles` (no arguments) lists the indexed articles.
 """
@@ -27,9 +29,9 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Iterator, Mapping
 from dataclasses import asdict
 from pathlib import Path
-from collections.abc import Iterator
 from typing import Any
 
 import gradio as gr
@@ -85,7 +87,34 @@ a.cite.cite-unverified:hover { background: #9a3412; color: #fff !important; }
 .src-num { color: #1d4ed8; }
 .src-unverified .src-num { color: #9a3412; }
 .src-meta { font-size: 0.8rem; color: var(--body-text-color-subdued); margin-top: 2px; }
-.src-id { font-family: var(--font-mono); font-size: 0.75rem; }
+.src-open { cursor: pointer; font-weight: 600; color: var(--body-text-color) !important;
+  text-decoration: underline dotted #93c5fd !important; text-underline-offset: 3px; }
+.src-open:hover, .src-open:focus-visible { color: #1d4ed8 !important; text-decoration: underline solid !important; }
+.src-open:focus-visible { outline: 2px solid #2563eb; outline-offset: 2px; border-radius: 2px; }
+.src-link { color: #1d4ed8 !important; text-decoration: none; }
+.src-link:hover { text-decoration: underline; }
+.src-date[title], .art-meta [title] { text-decoration: underline dotted; text-underline-offset: 2px; cursor: help; }
+#nr-article { width: min(860px, 94vw); max-width: 94vw; max-height: 88vh; padding: 0; overflow: auto;
+  border: 1px solid var(--border-color-primary); border-radius: 10px; background: var(--background-fill-primary);
+  color: var(--body-text-color); box-shadow: 0 20px 50px rgba(15, 23, 42, .35); }
+#nr-article::backdrop { background: rgba(15, 23, 42, .45); }
+#nr-article .art-bar { position: sticky; top: 0; display: flex; justify-content: flex-end; margin: 0; padding: 8px 12px;
+  background: var(--background-fill-primary); border-bottom: 1px solid var(--border-color-primary); }
+#nr-article .art-bar button { cursor: pointer; font-size: 0.85rem; padding: 3px 10px; border-radius: 6px;
+  border: 1px solid var(--border-color-primary); background: var(--background-fill-secondary); color: inherit; }
+#nr-article .art-body { padding: 4px 24px 22px; }
+.art-title { font-size: 1.3rem; font-weight: 650; line-height: 1.3; margin: 10px 0 4px; }
+.art-meta { font-size: 0.85rem; color: var(--body-text-color-subdued); }
+.art-id { font-family: var(--font-mono); font-size: 0.72rem; color: var(--body-text-color-subdued); margin-top: 2px; }
+.art-note { margin: 10px 0 0; padding: 6px 10px; border-radius: 6px; font-size: 0.85rem;
+  background: #ffedd5; color: #9a3412; }
+.art-text { white-space: pre-wrap; overflow-wrap: anywhere; margin-top: 14px;
+  font-family: Georgia, 'Times New Roman', serif; font-size: 1rem; line-height: 1.6; }
+.art-passage { background: #e0ecff; border-radius: 2px; }
+mark.art-quote { background: #fde047; color: inherit; padding: 0 1px; border-radius: 2px; }
+.art-gap { color: var(--body-text-color-subdued); cursor: help; }
+.art-foot { margin-top: 14px; font-size: 0.78rem; font-style: italic; color: var(--body-text-color-subdued); }
+.art-missing { padding: 14px 0; }
 .badge { display: inline-block; font-size: 0.68rem; font-weight: 700; text-transform: uppercase; letter-spacing: .04em;
   padding: 1px 6px; border-radius: 999px; vertical-align: 0.12em; margin-left: 4px; }
 .badge-ok { background: #dcfce7; color: #166534; }
@@ -140,6 +169,61 @@ JS = """
 """
 
 
+# Clicking an article's title on a source card opens the whole article as stored, in a modal
+# <dialog> (Escape, the Close button or a click beside it closes it). The page asks the server
+# for the article's HTML (`open_article`, built and escaped by `render.article_view`) with the
+# card's data-* attributes: the article id and the offsets of the cited passage and sentence.
+# Runs once per page as the Sources panel's `js_on_load`; the dialog lives outside the panel,
+# whose HTML is replaced after every answer.
+SOURCES_JS = """
+const dialogFor = () => {
+  let box = document.getElementById('nr-article');
+  if (box) return box;
+  box = document.createElement('dialog');
+  box.id = 'nr-article';
+  box.setAttribute('aria-labelledby', 'nr-article-title');
+  box.innerHTML = '<form method="dialog" class="art-bar"><button id="nr-article-close" '
+    + 'aria-label="Close the article">Close ✕</button></form><div class="art-body"></div>';
+  box.addEventListener('click', (ev) => { if (ev.target === box) box.close(); });  // the backdrop
+  (element.closest('.gradio-container') || document.body).appendChild(box);
+  return box;
+};
+let asked = 0;
+element.addEventListener('click', async (ev) => {
+  const title = ev.target && ev.target.closest ? ev.target.closest('a.src-open') : null;
+  if (!title) return;
+  ev.preventDefault();
+  const box = dialogFor();
+  const body = box.querySelector('.art-body');
+  const mine = ++asked;
+  body.textContent = 'Loading the article…';
+  if (!box.open) box.showModal();
+  let html = null;
+  try { html = await server.open_article({ ...title.dataset }); } catch (err) { html = null; }
+  if (mine !== asked) return;  // a later click is being answered
+  if (typeof html === 'string') body.innerHTML = html;
+  else body.textContent = 'Could not load the article. Close this and try again.';
+  const target = body.querySelector('mark.art-quote') || body.querySelector('.art-passage');
+  if (target) target.scrollIntoView({ block: 'center' });
+});
+"""
+
+
+
+def article_html(rag: Rag, request: Mapping[str, Any]) -> str:
+    """The article view for the data-* attributes of a source card's title (see `render.source_card`).
+    They come from the page, so anything unexpected means "nothing to mark", never an error."""
+    def offset(name: str) -> int:
+        try:
+            return int(request.get(name))  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            return -1
+
+    chunks = rag.article_chunks(str(request.get("article") or ""))
+    return render.article_view(chunks, (offset("start"), offset("end")), (offset("quoteStart"), offset("quoteEnd")),
+                               str(request.get("quote") or ""))
+
+
 def generator_choices(settings: Settings) -> tuple[list[str], str]:
     """The Generator dropdown: the generators that can answer here (and the configured one in any
     case, so the default can be chosen again), and an info line that says how to get the others."""
@@ -177,7 +261,7 @@ def build_app(rag: Rag | None = None) -> gr.Blocks:
         return pending_chat(list(turns or []), question, "Waiting…"), "", question
 
     def respond(question: str, turns: list[Turn], k: float, generator: str, outlet: str, since: str,
-                until: str) -> Iterator[tuple[Any, ...]]:
+                until: str, as_of: str = "") -> Iterator[tuple[Any, ...]]:
         turns = list(turns or [])
         question = question or ""
         if question.strip():
@@ -185,8 +269,9 @@ def build_app(rag: Rag | None = None) -> gr.Blocks:
         started = time.perf_counter()
         try:
             filters = render.parse_filters(outlet, since, until)
+            day = render.parse_day(as_of, "'as of'")
             stream = rag.stream(question, render.history_pairs(turns), k=int(k), filters=filters,
-                                generator=generator or None)
+                                generator=generator or None, as_of=day)
             pending = pending_chat(turns, question, f"Writing the answer ({stream.generator_name})…")
             yield pending, gr.skip(), turns, gr.skip()
             raw = ""
@@ -216,7 +301,8 @@ def build_app(rag: Rag | None = None) -> gr.Blocks:
             "refusal": ans.refusal,
             "note": ans.note,
             "query": ans.query,
-            "meta": render.meta_line(citations, ans.generator, time.perf_counter() - started),
+            "meta": render.meta_line(citations, ans.generator, time.perf_counter() - started,
+                                     ans.scope.as_of if ans.scope else None),
         })
         yield render.chat_messages(turns), render.sources_html(turns), turns, gr.skip()
 
@@ -277,14 +363,18 @@ def build_app(rag: Rag | None = None) -> gr.Blocks:
     # -- the public API endpoints --------------------------------------------------------------
 
     def ask(question: str, history: list[list[str]] | None = None, k: int = 5, generator: str = "",
-            outlet: str = "", since: str = "", until: str = "") -> dict[str, Any]:
+            outlet: str = "", since: str = "", until: str = "", as_of: str = "") -> dict[str, Any]:
         """Answer a question from the indexed articles. history: [[question, answer], ...] of earlier
-        turns. Returns {answer, refused, citations: [{number, title, outlet, published, url, passage,
-        quote, verified, ...}], query, generator, timings}."""
+        turns. as_of (YYYY-MM-DD): answer as of that day; articles published later are not used.
+        Returns {answer, refused, refusal, note, citations: [{number, title, outlet, published,
+        date_inferred, dated, url, passage, quote, verified, ...}], scope: {as_of, prefer}, query,
+        generator, timings}."""
         try:
             pairs = [(str(q), str(a)) for q, a in (history or [])]
             filters = render.parse_filters(outlet, since, until)
-            ans = rag.answer(question, pairs, k=int(k) if k else None, filters=filters, generator=generator or None)
+            day = render.parse_day(as_of, "'as of'")
+            ans = rag.answer(question, pairs, k=int(k) if k else None, filters=filters, generator=generator or None,
+                             as_of=day)
         except (ValueError, TypeError) as err:
             raise gr.Error(f"Bad request: {err}. history must be a list of [question, answer] pairs.",
                            print_exception=False) from None
@@ -296,8 +386,17 @@ def build_app(rag: Rag | None = None) -> gr.Blocks:
         return render.answer_payload(question, ans)
 
     def list_articles() -> list[dict[str, Any]]:
-        """The indexed articles: [{id, title, outlet, published, chunks}]."""
+        """The indexed articles: [{id, title, outlet, published, chunks, date_inferred}]."""
         return [asdict(a) for a in rag.articles()]
+
+    def open_article(request: dict[str, Any]) -> str:
+        """The whole-article view for a source card's title (called by `SOURCES_JS` in the page)."""
+        try:
+            return article_html(rag, request if isinstance(request, Mapping) else {})
+        except Exception as err:  # noqa: BLE001 - shown in the dialog instead of the article
+            if not isinstance(err, RagError):
+                log.exception("reading the article failed")
+            return f'<div class="art-missing">{render.esc(render.friendly_error(err))}</div>'
 
     # -- layout ----------------------------------------------------------------------------------
 
@@ -335,11 +434,17 @@ def build_app(rag: Rag | None = None) -> gr.Blocks:
                                 generator = gr.Dropdown(choices, value=settings.generator, label="Generator", info=info)
                             with gr.Row():
                                 outlet = gr.Dropdown([render.ANY_OUTLET], value=render.ANY_OUTLET, label="Outlet")
-                                since = gr.Textbox(label="Published from", placeholder="YYYY-MM-DD")
-                                until = gr.Textbox(label="Published until", placeholder="YYYY-MM-DD")
+                                undated = "Articles with no known date are left out."
+                                since = gr.Textbox(label="Published from", placeholder="YYYY-MM-DD", info=undated)
+                                until = gr.Textbox(label="Published until", placeholder="YYYY-MM-DD", info=undated)
+                                as_of = gr.Textbox(label="As of (YYYY-MM-DD)", placeholder="today",
+                                                   info="Later articles are not used; undated ones are.")
                     with gr.Column(scale=2, min_width=320):
                         gr.HTML("<h3>Sources</h3>", elem_id="nr-sources-title")
-                        sources = gr.HTML(render.sources_html([]), elem_id="nr-sources")
+                        # a Python function the page calls directly (not an API endpoint, no queue):
+                        # reading an article's chunks is quick and must not wait behind answers
+                        sources = gr.HTML(render.sources_html([]), elem_id="nr-sources", js_on_load=SOURCES_JS,
+                                          server_functions=[open_article])
             with gr.Tab("Articles", id="articles"):
                 corpus = gr.HTML(elem_id="nr-corpus")
                 status = gr.HTML(elem_id="nr-status")
@@ -355,7 +460,7 @@ def build_app(rag: Rag | None = None) -> gr.Blocks:
         # -- events ------------------------------------------------------------------------------
         asked = gr.State("")  # the question being answered (the box is cleared at once)
         start_opts: dict[str, Any] = dict(api_visibility="private", queue=False, show_progress="hidden")
-        ask_inputs = [asked, turns, k, generator, outlet, since, until]
+        ask_inputs = [asked, turns, k, generator, outlet, since, until, as_of]
         ask_outputs = [chatbot, sources, turns, question]
         ask_opts: dict[str, Any] = dict(concurrency_id=ANSWER_QUEUE, concurrency_limit=ANSWER_CONCURRENCY,
                                         api_visibility="private",

@@ -12,10 +12,12 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict
 from datetime import date
+from itertools import pairwise
 from typing import Any
+from urllib.parse import urlparse
 
 from rag.errors import RagError
-from rag.types import Answer, ArticleInfo, Citation, Filters
+from rag.types import Answer, ArticleInfo, Chunk, Citation, Filters, TimeScope
 
 ANY_OUTLET = "Any outlet"
 MARKER = re.compile(r"\[(\d+)(\?)?\]")
@@ -36,9 +38,25 @@ def text_html(text: str) -> str:
 
 # -- citations ------------------------------------------------------------------------------------
 
+def dated(published: str, inferred: bool) -> str:
+    """A date as a reader should see it: "2022-12-19", "2022-12-19 (inferred)" or "date unknown".
+    The same words as `Citation.dated`, for `ArticleInfo`, which has no such property."""
+    if not published:
+        return "date unknown"
+    return f"{published} (inferred)" if inferred else published
+
+
 def citation_dict(c: Citation) -> dict[str, Any]:
-    """A citation as JSON-able data (the API payload and the per-session state)."""
-    return asdict(c)
+    """A citation as JSON-able data (the API payload and the per-session state). `dated` is
+    included because `asdict` drops properties and every reader of the dict needs it."""
+    return {**asdict(c), "dated": c.dated}
+
+
+def scope_dict(scope: TimeScope | None) -> dict[str, Any]:
+    """An answer's time scope as JSON: ISO dates, None where there is none."""
+    as_of = scope.as_of.isoformat() if scope and scope.as_of else None
+    prefer = [d.isoformat() for d in scope.prefer] if scope and scope.prefer else None
+    return {"as_of": as_of, "prefer": prefer}
 
 
 def answer_payload(question: str, ans: Answer) -> dict[str, Any]:
@@ -50,6 +68,7 @@ def answer_payload(question: str, ans: Answer) -> dict[str, Any]:
         "refusal": ans.refusal,  # "no_evidence" (nothing relevant) or "not_answered" (relevant, no answer)
         "note": ans.note,
         "citations": [citation_dict(c) for c in ans.citations],
+        "scope": scope_dict(ans.scope),
         "query": ans.query,
         "generator": ans.generator,
         "timings": {k: round(v, 4) for k, v in ans.timings.items()},
@@ -86,7 +105,9 @@ def streaming_html(raw: str) -> str:
     return text_html(raw) + '<span class="typing">▍</span>'
 
 
-def meta_line(citations: Sequence[Mapping[str, Any]], generator: str, seconds: float | None) -> str:
+def meta_line(citations: Sequence[Mapping[str, Any]], generator: str, seconds: float | None,
+              as_of: date | None = None) -> str:
+    """The small print under an answer. An "as of" answer says so: later turns may not be."""
     parts = [generator] if generator else []
     if seconds is not None:
         parts.append(f"{seconds:.1f} s")
@@ -96,6 +117,8 @@ def meta_line(citations: Sequence[Mapping[str, Any]], generator: str, seconds: f
         parts.append(f"{n} source{'s' if n != 1 else ''}")
     if unverified:
         parts.append(f"{unverified} unverified")
+    if as_of:
+        parts.append(f"as of {as_of.isoformat()}")
     return " · ".join(parts)
 
 
@@ -163,19 +186,51 @@ def safe_url(url: str) -> str:
     return url if re.match(r"^https?://", url or "", re.IGNORECASE) else ""
 
 
+def original_link(url: str) -> str:
+    """A link to the article's original page, named by its host so the reader sees where it goes;
+    a new tab, without giving that page a handle on this one (noopener)."""
+    url = safe_url(url)
+    if not url:
+        return ""
+    host = (urlparse(url).hostname or "").removeprefix("www.") or "original"
+    return (f'<a class="src-link" href="{esc(url)}" target="_blank" rel="noopener noreferrer" '
+            f'title="{esc(url)}">{esc(host)} ↗</a>')
+
+
+INFERRED_TIP = "Not given by the article: inferred from the dates its text mentions"
+
+
+def date_html(published: str, inferred: bool) -> str:
+    tip = f' title="{INFERRED_TIP}"' if inferred and published else ""
+    return f'<span class="src-date"{tip}>{esc(dated(published, inferred))}</span>'
+
+
 def source_card(c: Mapping[str, Any], turn: int) -> str:
+    """One cited passage: the article's title (opens the whole article, see `article_view`; an
+    <a role="button">, as a <button> would not wrap a long title like text), outlet, date as the
+    reader should read it, a link to the original, and the passage with the supporting sentence
+    marked. The article id (often a hashed file name) is only the title's fallback and tooltip:
+    a title is what a reader recognises."""
     number, verified = int(c["number"]), bool(c["verified"])
     badge = ('<span class="badge badge-ok" title="The passage supports this claim">verified</span>' if verified
              else '<span class="badge badge-warn" title="The support check could not confirm this claim">unverified</span>')
-    meta = " · ".join(esc(x) for x in (c.get("outlet") or "", c.get("published") or "") if x) or "outlet and date unknown"
-    url = safe_url(c.get("url") or "")
-    link = f' · <a href="{esc(url)}" target="_blank" rel="noopener noreferrer">original</a>' if url else ""
+    article_id = str(c.get("article_id") or "")
+    meta = [f'<span class="src-outlet">{esc(c.get("outlet") or "outlet unknown")}</span>',
+            date_html(c.get("published") or "", bool(c.get("date_inferred")))]
+    if link := original_link(c.get("url") or ""):
+        meta.append(link)
+    # the offsets and quote travel to the article view, which highlights the same span there
+    data = {"article": article_id, "start": c["start"], "end": c["end"], "quote-start": c["quote_start"],
+            "quote-end": c["quote_end"], "quote": c.get("quote") or ""}
+    attrs = " ".join(f'data-{k}="{esc(v)}"' for k, v in data.items())
     cls = "src" if verified else "src src-unverified"
     return (
         f'<div class="{cls}" id="{source_id(turn, number)}" tabindex="-1">'
         f'<div class="src-head"><span class="src-num">[{number}]</span> '
-        f'<span class="src-title">{esc(c.get("title") or c.get("article_id") or "Untitled")}</span> {badge}</div>'
-        f'<div class="src-meta">{meta}{link} · <span class="src-id">{esc(c.get("article_id", ""))}</span></div>'
+        f'<a class="src-open" href="#nr-article" role="button" {attrs} '
+        f'title="Read the whole article ({esc(article_id)})">'
+        f'{esc(c.get("title") or article_id or "Untitled")}</a> {badge}</div>'
+        f'<div class="src-meta">{" · ".join(meta)}</div>'
         f'<blockquote class="src-passage">{passage_html(c)}</blockquote>'
         "</div>"
     )
@@ -207,12 +262,109 @@ def sources_html(turns: Sequence[Turn]) -> str:
     return '<div class="sources">' + "".join(groups) + "</div>"
 
 
+# -- the whole article ----------------------------------------------------------------------------
+
+# The index stores an article as its chunks. The whitespace between two chunks is not stored (the
+# chunker trims it), and neither is the text cleaning dropped (captions, banners, site furniture).
+# A gap of up to SHORT_GAP characters is taken for trimmed whitespace (usually "\n\n"); a longer
+# one is shown as "…" so the reader knows something is left out.
+SHORT_GAP = 3
+GAP_NOTE = "Text the index does not keep (headlines, captions, site furniture) is left out here."
+
+
+def stored_runs(chunks: Iterable[Chunk]) -> list[tuple[int, str]]:
+    """An article's stored text as (start, text) runs in order: overlapping and touching chunks
+    merged, so each character appears once. Offsets are those of the article's text."""
+    runs: list[tuple[int, str]] = []
+    for c in sorted(chunks, key=lambda c: (c.start, c.end)):
+        if runs and c.start <= runs[-1][0] + len(runs[-1][1]):
+            start, text = runs[-1]
+            end = start + len(text)
+            if c.end > end:
+                runs[-1] = (start, text + c.text[end - c.start:])
+        else:
+            runs.append((c.start, c.text))
+    return runs
+
+
+def locate(runs: Sequence[tuple[int, str]], span: tuple[int, int], quote: str) -> tuple[int, int] | None:
+    """Where the quoted sentence is in the stored text: at `span` if it is still there, else at its
+    first occurrence (the article was re-indexed after the answer), else None."""
+    a, b = span
+    for start, text in runs:
+        if start <= a < b <= start + len(text) and (not quote or text[a - start:b - start] == quote):
+            return span
+    for start, text in runs:
+        at = text.find(quote) if quote else -1
+        if at >= 0:
+            return start + at, start + at + len(quote)
+    return None
+
+
+def marked_html(text: str, offset: int, marks: Sequence[tuple[int, int, str]]) -> str:
+    """`text` (starting at `offset` in the article) escaped, with the disjoint `marks` spans
+    wrapped: "quote" in <mark class="art-quote">, "passage" in <span class="art-passage">."""
+    end = offset + len(text)
+    cuts = sorted({offset, end, *(x for a, b, _ in marks for x in (a, b) if offset < x < end)})
+    out = []
+    for a, b in pairwise(cuts):
+        piece = esc(text[a - offset:b - offset])
+        kind = next((k for s, e, k in marks if s <= a and b <= e), "")
+        out.append(f'<mark class="art-quote">{piece}</mark>' if kind == "quote" else
+                   f'<span class="art-passage">{piece}</span>' if kind == "passage" else piece)
+    return "".join(out)
+
+
+def article_view(chunks: Sequence[Chunk], span: tuple[int, int], quote_span: tuple[int, int], quote: str) -> str:
+    """The whole stored article, reassembled from its chunks, with the cited passage (`span`)
+    shaded and its supporting sentence (`quote_span`, `quote`) marked. Shown in a dialog; the
+    text keeps its line breaks through CSS (white-space: pre-wrap), so it is only escaped."""
+    if not chunks:
+        return ('<div class="art-missing">This article is no longer in the index (it was removed after this '
+                'answer).</div>')
+    head = chunks[0]  # every chunk carries its article's title, outlet, date and url
+    runs = stored_runs(chunks)
+    found = locate(runs, quote_span, quote)
+    if found == quote_span:
+        marks = [(span[0], quote_span[0], "passage"), (*quote_span, "quote"), (quote_span[1], span[1], "passage")]
+        note = ""
+    elif found:
+        marks = [(*found, "quote")]
+        note = "The article was re-indexed after this answer; the quoted sentence is marked where it is now."
+    else:
+        marks, note = [], "The quoted sentence is no longer in this article (it was re-indexed after this answer)."
+    text, pos, gaps = [], 0, False
+    for start, run in runs:
+        gap = start - pos
+        if gap > SHORT_GAP:
+            text.append(("\n\n" if pos else "") + f'<span class="art-gap" title="{esc(GAP_NOTE)}">…</span>\n\n')
+            gaps = True
+        elif gap and pos:
+            text.append("\n" if gap == 1 else "\n\n")
+        text.append(marked_html(run, start, marks))
+        pos = start + len(run)
+    meta = [esc(head.outlet or "outlet unknown"), date_html(head.published, head.date_inferred)]
+    if link := original_link(head.url):
+        meta.append(link)
+    return (
+        f'<article class="art" data-article="{esc(head.article_id)}">'
+        f'<h2 class="art-title" id="nr-article-title">{esc(head.title or head.article_id)}</h2>'
+        f'<div class="art-meta">{" · ".join(meta)}</div>'
+        f'<div class="art-id">{esc(head.article_id)} · as stored in the index</div>'
+        + (f'<div class="art-note">{esc(note)}</div>' if note else "")
+        + f'<div class="art-text">{"".join(text)}</div>'
+        + (f'<div class="art-foot">… {esc(GAP_NOTE)}</div>' if gaps else "")
+        + "</article>"
+    )
+
+
 # -- corpus panel ---------------------------------------------------------------------------------
 
 def articles_html(articles: Iterable[ArticleInfo]) -> str:
     rows = [
         f"<tr><td class=\"a-title\">{esc(a.title or a.id)}<div class=\"a-id\">{esc(a.id)}</div></td>"
-        f"<td>{esc(a.outlet or '—')}</td><td>{esc(a.published or '—')}</td><td class=\"num\">{a.chunks}</td></tr>"
+        f"<td>{esc(a.outlet or '—')}</td><td>{date_html(a.published, a.date_inferred)}</td>"
+        f"<td class=\"num\">{a.chunks}</td></tr>"
         for a in articles
     ]
     if not rows:
@@ -257,18 +409,20 @@ def friendly_error(err: BaseException) -> str:
 
 # -- settings -------------------------------------------------------------------------------------
 
+def parse_day(value: str | None, label: str) -> date | None:
+    """A YYYY-MM-DD field ("" = none); a malformed date raises RagError naming the field."""
+    value = (value or "").strip()
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise RagError(f"The {label} date {value!r} is not a date; use YYYY-MM-DD, e.g. 2022-12-19.") from None
+
+
 def parse_filters(outlet: str | None, since: str | None, until: str | None) -> Filters:
     """Filters from the settings panel; a malformed date raises RagError with a readable message."""
-    def day(value: str | None, label: str) -> date | None:
-        value = (value or "").strip()
-        if not value:
-            return None
-        try:
-            return date.fromisoformat(value)
-        except ValueError:
-            raise RagError(f"The {label} date {value!r} is not a date; use YYYY-MM-DD, e.g. 2022-12-19.") from None
-
-    start, end = day(since, "'from'"), day(until, "'to'")
+    start, end = parse_day(since, "'from'"), parse_day(until, "'to'")
     if start and end and start > end:
         raise RagError(f"The 'from' date {start} is after the 'to' date {end}.")
     chosen = "" if not outlet or outlet == ANY_OUTLET else outlet

@@ -202,6 +202,16 @@ class ChromaStore:
                 return visible[:k]
             n *= 2
 
+    def nearest(self, vector: np.ndarray, n: int, filters: Filters | None = None) -> list[tuple[str, float]]:
+        """(chunk id, cosine similarity) of the `n` nearest chunks, superseded ones included:
+        ids and distances only. Reading each result's metadata costs Chroma about 0.08 ms a
+        result (20 ms for 240), the ids alone 3 ms; the caller knows the ids' articles and
+        dates from the keyword index, which holds only visible chunks."""
+        with translate_errors("searching"):
+            result = self._collection.query(query_embeddings=[vector], n_results=n,
+                                            where=where_clause(filters) if filters else None, include=["distances"])
+        return [(cid, 1.0 - float(dist)) for cid, dist in zip(result["ids"][0], result["distances"][0], strict=True)]
+
     def _query(self, vector: np.ndarray, n: int, filters: Filters | None) -> list[tuple[str, str, Any, float]]:
         with translate_errors("searching"):
             result = self._collection.query(
@@ -220,7 +230,7 @@ class ChromaStore:
             entry = counts.setdefault(str(meta["article_id"]), [_chunk(cid, "", meta), 0])
             entry[1] += 1
         return [
-            ArticleInfo(aid, c.title, c.outlet, c.published, n) for aid, (c, n) in sorted(counts.items())
+            ArticleInfo(aid, c.title, c.outlet, c.published, n, c.date_inferred) for aid, (c, n) in sorted(counts.items())
         ]
 
 
@@ -236,6 +246,8 @@ def where_clause(filters: Filters) -> dict[str, Any] | None:
     if filters.date_to:
         parts.append({"published_day": {"$lte": int(filters.date_to.strftime("%Y%m%d"))}})
         parts.append({"published_day": {"$gt": 0}})
+    if filters.as_of:  # undated (day 0) passages stay
+        parts.append({"published_day": {"$lte": int(filters.as_of.strftime("%Y%m%d"))}})
     if not parts:
         return None
     return parts[0] if len(parts) == 1 else {"$and": parts}
@@ -252,6 +264,7 @@ def _metadata(chunk: Chunk) -> dict[str, Any]:
         "outlet_key": chunk.outlet.lower(),
         "published": chunk.published,
         "published_day": day,
+        "date_inferred": chunk.date_inferred,
         "url": chunk.url,
         SUPERSEDED: False,  # upsert merges metadata: a rewritten chunk must clear an old flag
     }
@@ -290,4 +303,5 @@ def _chunk(cid: str, text: str, meta: dict[str, Any]) -> Chunk:
         outlet=str(meta.get("outlet", "")),
         published=str(meta.get("published", "")),
         url=str(meta.get("url", "")),
+        date_inferred=bool(meta.get("date_inferred", False)),
     )

@@ -1,0 +1,63 @@
+"""The time a question asks about, resolved against its as-of date, and as-of retrieval."""
+
+from datetime import date
+
+import pytest
+
+from rag import Rag
+from rag.types import Filters, TimeScope
+from rag.when import scope
+
+AS_OF = date(2022, 9, 15)  # a Thursday
+
+
+@pytest.mark.parametrize("question, prefer", [
+    ("When did Putin visit Minsk in December 2022?", (date(2022, 12, 1), date(2022, 12, 31))),
+    ("What happened on 19 December?", (date(2021, 12, 19), date(2021, 12, 19))),  # the last 19 December
+    ("What did Biden say last week?", (date(2022, 9, 2), date(2022, 9, 8))),
+    ("Which holiday did India celebrate this week?", (date(2022, 9, 9), date(2022, 9, 15))),
+    ("Who won yesterday?", (date(2022, 9, 14), date(2022, 9, 14))),
+    ("What was announced on Monday?", (date(2022, 9, 12), date(2022, 9, 12))),
+    ("What happened this year in Ukraine?", (date(2022, 1, 1), date(2022, 12, 31))),
+    ("Which team won the Super Bowl in 2021?", (date(2021, 1, 1), date(2021, 12, 31))),
+])
+def test_time_words_resolve_against_the_as_of_date(question: str, prefer: tuple[date, date]) -> None:
+    assert scope(question, AS_OF, date(2030, 1, 1)) == TimeScope(AS_OF, prefer, now=AS_OF)
+
+
+@pytest.mark.parametrize("question", [
+    "How much was Instagram fined, $11 million?",  # dateparser reads "$11" as a day
+    "The 74th Emmy Awards: which show won?",  # and "74th" as a year
+    "Which country's race goes to a second round?",
+    "What may happen to the ceasefire talks?",  # "may" the verb
+    "Who leads Belarus?",
+])
+def test_words_that_are_not_times_name_no_range(question: str) -> None:
+    assert scope(question, AS_OF, date(2030, 1, 1)).prefer is None
+
+
+def test_without_an_as_of_date_time_words_resolve_against_now() -> None:
+    found = scope("What did Lukashenko say last month?", None, date(2023, 2, 24))
+    assert found == TimeScope(None, (date(2023, 1, 1), date(2023, 1, 31)), now=date(2023, 2, 24))
+
+
+def test_as_of_leaves_out_later_articles_but_keeps_undated_ones(seed_rag: Rag) -> None:
+    # 003 is dated 2022-12-19 (inferred), 002 2022-12-16, the other three undated
+    found = seed_rag.retrieve("Putin visit Minsk", 40, scope=TimeScope(as_of=date(2022, 12, 17)))
+    articles = {p.chunk.article_id[:3] for p in found}
+    assert "003" not in articles and {"002", "000", "004"} <= articles
+    answer = seed_rag.answer("When did Putin visit Minsk?", as_of=date(2022, 12, 17))
+    assert answer.scope == TimeScope(as_of=date(2022, 12, 17), now=date(2022, 12, 17)) and answer.citations
+    assert all(c.article_id[:3] != "003" for c in answer.citations)
+
+
+def test_a_date_filter_says_how_many_undated_articles_it_left_out(seed_rag: Rag) -> None:
+    answer = seed_rag.answer("When did Putin visit Minsk?", filters=Filters(date_from=date(2023, 1, 1)))
+    assert answer.refused and "left out 3 articles with no known date" in answer.note
+
+
+def test_an_as_of_that_is_not_a_date_is_refused_clearly(seed_rag: Rag) -> None:
+    from rag.errors import QuestionError
+
+    with pytest.raises(QuestionError, match="as_of must be a date"):
+        seed_rag.answer("When did Putin visit Minsk?", as_of="2022-12-17")  # type: ignore[arg-type]
