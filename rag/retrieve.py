@@ -108,9 +108,12 @@ class HybridRetriever(BaseRetriever):
                vector: Any) -> list[tuple[str, float]]:
         """The dense results the keyword index holds (not superseded) and, as of a date, not
         published after it; when too few remain of a deep search, search again with the filter."""
-        limit = filters.as_of.isoformat() if filters and filters.as_of else "9999"
-        kept = [(cid, s) for cid, s in wide if cid in about and (not about[cid][1] or about[cid][1] <= limit)]
-        if limit == "9999" or len(kept) >= self.fetch_k or len(wide) < self._depth(filters):
+        visible = [(cid, s) for cid, s in wide if cid in about]
+        if not (filters and filters.as_of):
+            return visible
+        limit = filters.as_of.isoformat()
+        kept = [(cid, s) for cid, s in visible if not about[cid][1] or about[cid][1] <= limit]
+        if len(kept) >= self.fetch_k or len(wide) < self._depth(filters):
             return kept[: self.fetch_k]
         found = self.store.nearest(vector, self.fetch_k, filters)
         with self._lock:
@@ -131,9 +134,11 @@ class HybridRetriever(BaseRetriever):
         floor = min((score for _, score in dense), default=0.0)
         best = max((score for _, score in sparse), default=0.0) or 1.0
         similarity, keyword = dict(dense), {cid: score / best for cid, score in sparse}
-        factor = self._prior({a for a, _ in about.values()}, {a: d for a, d in about.values() if d}, scope)
+        ids = list(dict.fromkeys([*similarity, *keyword]))
+        candidates = {about[cid] for cid in ids}  # (article, date) of the passages in play, not those dropped
+        factor = self._prior({a for a, _ in candidates}, {a: d for a, d in candidates if d}, scope)
         scored = [(cid, (similarity.get(cid, floor) + self.bm25_weight * keyword.get(cid, 0.0)) * factor[about[cid][0]])
-                  for cid in dict.fromkeys([*similarity, *keyword])]
+                  for cid in ids]
         return sorted(scored, key=lambda p: p[1], reverse=True)
 
     def _prior(self, articles: set[str], published: dict[str, str], scope: TimeScope | None) -> dict[str, float]:
