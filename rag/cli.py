@@ -7,6 +7,7 @@ Every command calls public functions of `rag` and turns a RagError into one line
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import textwrap
 from collections.abc import Callable, Sequence
@@ -107,6 +108,7 @@ def _ask_parser(commands: argparse._SubParsersAction) -> None:
     sub.add_argument("--until", type=date.fromisoformat, help="only articles published on or before YYYY-MM-DD")
     sub.add_argument("--as-of", type=date.fromisoformat, dest="as_of",
                      help="answer as of YYYY-MM-DD: later articles are not used, recent ones count more")
+    sub.add_argument("--json", action="store_true", help="print the answer as JSON (the fields of /ask)")
 
 
 def _ask(args: argparse.Namespace) -> int:
@@ -114,13 +116,13 @@ def _ask(args: argparse.Namespace) -> int:
 
     filters = Filters(tuple(args.article), args.outlet, args.since, args.until)
     stream = rag.answer_stream(args.question, k=args.k, filters=filters, generator=args.generator, as_of=args.as_of)
-    live = sys.stdout.isatty() and generators.is_language_model(stream.generator_name)
+    live = sys.stdout.isatty() and generators.is_language_model(stream.generator_name) and not args.json
     for piece in stream:
         if live:
             print(piece, end="", flush=True)
     if live:
         print("\r\033[J", end="")  # the verified text replaces the raw stream
-    print(format_answer(stream.answer))
+    print(json.dumps(stream.answer.to_dict(), ensure_ascii=False, indent=2) if args.json else format_answer(stream.answer))
     return 0
 
 

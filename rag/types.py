@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import date
-from typing import Protocol
+from typing import Any, Protocol
 
 REFUSAL = "The articles don't say."
 
@@ -79,6 +79,10 @@ class Citation:
         """The date as a reader should see it: "2022-12-19 (inferred)", or "date unknown"."""
         return f"{self.published} (inferred)" if self.date_inferred else self.published or "date unknown"
 
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-able, with `dated` (a property `asdict` would drop)."""
+        return {**asdict(self), "dated": self.dated}
+
 
 @dataclass
 class Answer:
@@ -96,6 +100,22 @@ class Answer:
     generator: str = ""
     timings: dict[str, float] = field(default_factory=dict)
     scope: TimeScope | None = None  # the as-of date and the time the question was read as asking about
+
+    def to_dict(self) -> dict[str, Any]:
+        """The answer as JSON-able data: what `/ask` and `rag ask --json` return."""
+        scope = self.scope or TimeScope()
+        return {
+            "answer": self.text,
+            "refused": bool(self.refused or not self.citations),
+            "refusal": self.refusal,  # "no_evidence" (nothing relevant) or "not_answered" (relevant, no answer)
+            "note": self.note,
+            "citations": [c.to_dict() for c in self.citations],
+            "scope": {"as_of": scope.as_of.isoformat() if scope.as_of else None,
+                      "prefer": [d.isoformat() for d in scope.prefer] if scope.prefer else None},
+            "query": self.query,
+            "generator": self.generator,
+            "timings": {k: round(v, 4) for k, v in self.timings.items()},
+        }
 
 
 @dataclass(frozen=True)

@@ -354,7 +354,7 @@ def test_answer_payload_has_the_scope_and_how_each_date_is_known() -> None:
     c = payload["citations"][0]
     assert c["date_inferred"] is True and c["dated"] == "2022-12-19 (inferred)"
     assert render.answer_payload("Q?", Answer("x", []))["scope"] == {"as_of": None, "prefer": None}
-    assert render.scope_dict(TimeScope()) == {"as_of": None, "prefer": None}
+    assert Answer("x", [], scope=TimeScope()).to_dict()["scope"] == {"as_of": None, "prefer": None}
 
 
 # -- corpus panel -------------------------------------------------------------------------------------------

@@ -61,3 +61,18 @@ def test_an_as_of_that_is_not_a_date_is_refused_clearly(seed_rag: Rag) -> None:
 
     with pytest.raises(QuestionError, match="as_of must be a date"):
         seed_rag.answer("When did Putin visit Minsk?", as_of="2022-12-17")  # type: ignore[arg-type]
+
+
+def test_rag_ask_json_prints_the_answer_as_the_api_returns_it(seed_rag: Rag, monkeypatch: pytest.MonkeyPatch,
+                                                             capsys: pytest.CaptureFixture[str]) -> None:
+    import json
+
+    import rag as api
+    from rag.cli import main
+
+    monkeypatch.setattr(api, "_default", seed_rag)
+    assert main(["ask", "When did Putin visit Minsk?", "--as-of", "2022-12-17", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["scope"] == {"as_of": "2022-12-17", "prefer": None} and out["citations"]
+    assert all(c["article_id"][:3] != "003" and "dated" in c for c in out["citations"])
+    assert set(out) >= {"answer", "refused", "refusal", "note", "query", "generator", "timings"}

@@ -209,7 +209,6 @@ element.addEventListener('click', async (ev) => {
 """
 
 
-
 def article_html(rag: Rag, request: Mapping[str, Any]) -> str:
     """The article view for the data-* attributes of a source card's title (see `render.source_card`).
     They come from the page, so anything unexpected means "nothing to mark", never an error."""

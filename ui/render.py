@@ -10,14 +10,13 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import asdict
 from datetime import date
 from itertools import pairwise
 from typing import Any
 from urllib.parse import urlparse
 
 from rag.errors import RagError
-from rag.types import Answer, ArticleInfo, Chunk, Citation, Filters, TimeScope
+from rag.types import Answer, ArticleInfo, Chunk, Citation, Filters
 
 ANY_OUTLET = "Any outlet"
 MARKER = re.compile(r"\[(\d+)(\?)?\]")
@@ -47,32 +46,13 @@ def dated(published: str, inferred: bool) -> str:
 
 
 def citation_dict(c: Citation) -> dict[str, Any]:
-    """A citation as JSON-able data (the API payload and the per-session state). `dated` is
-    included because `asdict` drops properties and every reader of the dict needs it."""
-    return {**asdict(c), "dated": c.dated}
-
-
-def scope_dict(scope: TimeScope | None) -> dict[str, Any]:
-    """An answer's time scope as JSON: ISO dates, None where there is none."""
-    as_of = scope.as_of.isoformat() if scope and scope.as_of else None
-    prefer = [d.isoformat() for d in scope.prefer] if scope and scope.prefer else None
-    return {"as_of": as_of, "prefer": prefer}
+    """A citation as JSON-able data (the API payload and the per-session state)."""
+    return c.to_dict()
 
 
 def answer_payload(question: str, ans: Answer) -> dict[str, Any]:
-    """What the `/ask` API endpoint returns for one answer."""
-    return {
-        "question": question,
-        "answer": ans.text,
-        "refused": bool(ans.refused or not ans.citations),
-        "refusal": ans.refusal,  # "no_evidence" (nothing relevant) or "not_answered" (relevant, no answer)
-        "note": ans.note,
-        "citations": [citation_dict(c) for c in ans.citations],
-        "scope": scope_dict(ans.scope),
-        "query": ans.query,
-        "generator": ans.generator,
-        "timings": {k: round(v, 4) for k, v in ans.timings.items()},
-    }
+    """What the `/ask` API endpoint returns for one answer: `Answer.to_dict()` and the question."""
+    return {"question": question, **ans.to_dict()}
 
 
 def source_id(turn: int, number: int) -> str:
