@@ -228,7 +228,7 @@ def embed_only(rag: Any, cap: int, console: Console) -> dict[str, Any]:
             "mean_chars": round(sum(map(len, texts)) / max(len(texts), 1))}
 
 
-SPLIT = "2022-09-01"  # tune on questions asked before it, report the later ones separately
+SPLIT = date(2022, 9, 1)  # tune on questions asked before it, report the later ones separately
 
 
 def question_day(q: dict[str, Any]) -> date:
@@ -273,8 +273,8 @@ def _retrieve_mode(rag: Any, questions: list[dict[str, Any]], mode: str, as_of: 
             lists.append([p.chunk.id for p in passages])
             progress.advance(task)
     rankings = [article_ranking(c, article_of) for c in lists]
-    halves = {"tune": [i for i, q in enumerate(questions) if q["date"].replace("/", "-") < SPLIT]}
-    halves["held_out"] = [i for i in range(len(questions)) if i not in set(halves["tune"])]
+    tune = [question_day(q) < SPLIT for q in questions]
+    halves = {"tune": [i for i, t in enumerate(tune) if t], "held_out": [i for i, t in enumerate(tune) if not t]}
     golds = [set(q["gold_ids"]) for q in questions]
     return {
         **retrieval_metrics(rankings, golds),

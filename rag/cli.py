@@ -152,8 +152,7 @@ def _list(args: argparse.Namespace) -> int:
     import rag
 
     for a in rag.articles():
-        day = f"{a.published} (inferred)" if a.date_inferred else a.published or "date unknown"
-        print(f"{a.id}\t{day}\t{a.outlet or '-'}\t{a.chunks} chunks\t{a.title}")
+        print(f"{a.id}\t{a.dated}\t{a.outlet or '-'}\t{a.chunks} chunks\t{a.title}")
     return 0
 
 

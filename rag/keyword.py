@@ -152,11 +152,6 @@ class KeywordIndex:
         """The article id of each chunk id ("" for ids not indexed)."""
         return [str(self._articles[self._position[c]]) if c in self._position else "" for c in ids]
 
-    def newest(self) -> date | None:
-        """The newest publication date of an indexed passage, None if no passage has a date."""
-        latest = int(self._days.max()) if len(self._days) else 0
-        return date(latest // 10000, latest // 100 % 100, latest % 100) if latest else None
-
     def undated(self) -> int:
         """How many indexed articles have no known publication date."""
         return len(set(self._articles[self._days == 0]))

@@ -230,7 +230,9 @@ class Rag:
                                                  "or in the Articles tab of the UI.")
         verdict = Verdict(True) if prompt.synthesis and prompt.evidence else \
             judge(prompt.question, prompt.evidence, self.keyword.knows)
-        return _with_undated(verdict, filters, self.keyword.undated())
+        if filters and (filters.date_from or filters.date_to):  # counting scans every passage: only then
+            return _with_undated(verdict, self.keyword.undated())
+        return verdict
 
     def _fallback(self) -> Generator:
         return self.generator("extractive")
@@ -303,10 +305,10 @@ def _plan(chunks: list[Chunk], stored: set[str], new: list[Chunk], stale: list[s
                        new=int(not stored and bool(chunks)), updated=int(bool(stored) and bool(fresh or gone)))
 
 
-def _with_undated(verdict: Verdict, filters: Filters | None, undated: int) -> Verdict:
+def _with_undated(verdict: Verdict, undated: int) -> Verdict:
     """A date filter leaves out every article without a known date: say how many, so "the
     articles don't say" is not read as "no article says"."""
-    if not (filters and (filters.date_from or filters.date_to) and undated):
+    if not undated:
         return verdict
     some = "1 article" if undated == 1 else f"{undated} articles"
     note = "No article in the date range is about this question." if verdict.refusal == "no_evidence" else verdict.note

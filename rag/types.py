@@ -10,6 +10,13 @@ from typing import Any, Protocol
 REFUSAL = "The articles don't say."
 
 
+def dated(published: str, inferred: bool) -> str:
+    """A date as a reader should see it: "2022-12-19", "2022-12-19 (inferred)" or "date unknown"."""
+    if not published:
+        return "date unknown"
+    return f"{published} (inferred)" if inferred else published
+
+
 @dataclass(frozen=True)
 class Article:
     """One cleaned article. `text` is the article's full source text; `body` lists the
@@ -77,7 +84,7 @@ class Citation:
     @property
     def dated(self) -> str:
         """The date as a reader should see it: "2022-12-19 (inferred)", or "date unknown"."""
-        return f"{self.published} (inferred)" if self.date_inferred else self.published or "date unknown"
+        return dated(self.published, self.date_inferred)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-able, with `dated` (a property `asdict` would drop)."""
@@ -185,6 +192,10 @@ class ArticleInfo:
     published: str
     chunks: int
     date_inferred: bool = False
+
+    @property
+    def dated(self) -> str:
+        return dated(self.published, self.date_inferred)
 
 
 @dataclass

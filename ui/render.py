@@ -16,7 +16,7 @@ from typing import Any
 from urllib.parse import urlparse
 
 from rag.errors import RagError
-from rag.types import Answer, ArticleInfo, Chunk, Citation, Filters
+from rag.types import Answer, ArticleInfo, Chunk, Citation, Filters, dated
 
 ANY_OUTLET = "Any outlet"
 MARKER = re.compile(r"\[(\d+)(\?)?\]")
@@ -36,14 +36,6 @@ def text_html(text: str) -> str:
 
 
 # -- citations ------------------------------------------------------------------------------------
-
-def dated(published: str, inferred: bool) -> str:
-    """A date as a reader should see it: "2022-12-19", "2022-12-19 (inferred)" or "date unknown".
-    The same words as `Citation.dated`, for `ArticleInfo`, which has no such property."""
-    if not published:
-        return "date unknown"
-    return f"{published} (inferred)" if inferred else published
-
 
 def citation_dict(c: Citation) -> dict[str, Any]:
     """A citation as JSON-able data (the API payload and the per-session state)."""
