@@ -8,12 +8,12 @@ PY     := $(VENV)/bin/python
 PIP    := $(PY) -m pip
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test install llm browser clean
+.PHONY: run test install llm browser embedserver clean
 
 run: install
 	$(VENV)/bin/rag ui
 
-test: install llm browser
+test: install llm browser embedserver
 	$(PY) -m pytest
 
 install: $(VENV)/.installed
@@ -38,9 +38,23 @@ $(VENV)/.llm: $(VENV)/.installed
 	$(PIP) install --quiet -e ".[llm,dev]"
 	touch $@
 
+# An OpenAI-compatible embedding server for RAG_EMBED_URL (tests/test_embed_http.py starts it on
+# the bundled all-MiniLM-L6-v2 folder): Infinity, in a venv of its own because it pins numpy<2,
+# sentence-transformers<4 and click<8.2. torch first and pinned as above: 2.13.0 is the CPU build
+# this machine's pip finds (no nvidia-* packages). About 70 s and 1.5 GB.
+EMBED_VENV ?= .venv-embed
+embedserver: $(EMBED_VENV)/.installed
+$(EMBED_VENV)/.installed:
+	$(PYTHON) -m venv $(EMBED_VENV)
+	$(EMBED_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(EMBED_VENV)/bin/python -m pip install --quiet torch==2.13.0
+	$(EMBED_VENV)/bin/python -m pip install --quiet "infinity-emb[server,torch]==0.0.78" \
+		"sentence-transformers==3.4.1" "transformers==4.57.6"
+	touch $@
+
 # Debian's Chromium for the browser tests (Playwright drives it; no browser download).
 browser:
 	@command -v chromium >/dev/null || ($(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q chromium)
 
 clean:
-	rm -rf $(VENV) build *.egg-info test-artifacts bench-results
+	rm -rf $(VENV) $(EMBED_VENV) build *.egg-info test-artifacts bench-results

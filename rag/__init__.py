@@ -20,6 +20,7 @@ from typing import Any
 from rag.chain import AnswerChain, answer_chain
 from rag.condense import History
 from rag.errors import (
+    EmbedServerError,
     GeneratorError,
     GeneratorUnavailable,
     IndexMismatchError,
@@ -43,6 +44,7 @@ __all__ = [
     "Check",
     "Citation",
     "Filters",
+    "EmbedServerError",
     "GeneratorError",
     "GeneratorUnavailable",
     "IndexMismatchError",

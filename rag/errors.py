@@ -4,6 +4,7 @@
     ├── QuestionError             the question is empty, too long or otherwise unusable
     ├── IngestError               a file or folder could not be read or parsed
     ├── IndexMismatchError        the index was built with another embedding model or chunker
+    ├── EmbedServerError          the embedding server (RAG_EMBED_URL) is down, slow or answered wrongly
     ├── StoreError                the vector store (Chroma) is unreachable or refused an operation
     └── GeneratorError            the answer generator failed
         ├── GeneratorUnavailable  the chosen generator is not installed or has no model
@@ -31,6 +32,11 @@ class IngestError(RagError):
 
 class IndexMismatchError(RagError):
     """The stored index was built with a different embedding model, dimension or chunker."""
+
+
+class EmbedServerError(RagError):
+    """The embedding server (RAG_EMBED_URL) is unreachable, too slow, or did not answer with
+    OpenAI embeddings of the model and dimension it served before."""
 
 
 class StoreError(RagError):

@@ -92,7 +92,8 @@ def _embedder(s: Settings) -> str:
         raise
     except Exception as err:  # onnxruntime / torch failures while loading the model files
         raise RagError(f"The embedding model failed to load ({err}); reinstall newsrag's dependencies.") from err
-    return f"{embedder.name} ({s.embed_backend}), {len(vector)} dimensions"
+    where = f"server {s.embed_url}" if s.embed_url else s.embed_backend
+    return f"{embedder.name} ({where}), {len(vector)} dimensions"
 
 
 def _generator(s: Settings, name: str) -> str:

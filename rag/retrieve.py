@@ -10,7 +10,7 @@ hybrid search of its own.
 
 from __future__ import annotations
 
-import threading
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import date, timedelta
 from typing import Any
@@ -18,17 +18,12 @@ from typing import Any
 from langchain_core.callbacks import CallbackManagerForRetrieverRun
 from langchain_core.documents import Document
 from langchain_core.retrievers import BaseRetriever
-from pydantic import ConfigDict, PrivateAttr
+from pydantic import ConfigDict
 
-from rag.keyword import KeywordDoc, KeywordIndex
-from rag.types import Chunk, Filters, Passage, TimeScope
+from rag.keyword import KeywordIndex
+from rag.types import Filters, Passage, TimeScope
 
 AS_OF_DEPTH = 4  # an as-of search looks this many times deeper, then drops later articles
-
-
-def keyword_text(chunk: Chunk) -> str:
-    """What both searches see of a chunk: its article's title gives every passage context."""
-    return f"{chunk.title}\n{chunk.text}" if chunk.title else chunk.text
 
 
 def rrf(rankings: list[list[str]], k: int, weights: list[float] | None = None) -> list[tuple[str, float]]:
@@ -54,18 +49,6 @@ def _window(scope: TimeScope | None, recent_days: int) -> tuple[date, date] | No
     return scope.prefer or ((now - timedelta(days=recent_days), now) if now else None)
 
 
-def sync_keyword(keyword: KeywordIndex, store: Any) -> None:
-    """Bring the keyword index to the store's current generation: load it from disk if it
-    was saved, otherwise rebuild it from the store's own chunks (the source of truth)."""
-    generation = store.generation()
-    if keyword.generation == generation:
-        return
-    if not keyword.load(generation):
-        # A generator: the store is read page by page and no document is held twice.
-        docs = (KeywordDoc(c.id, keyword_text(c), c.article_id, c.outlet, c.published) for c in store.chunks())
-        keyword.build(docs, generation)
-
-
 class HybridRetriever(BaseRetriever):
     """Dense + BM25, fused by score, with the question's time as a soft prior. `mode` selects
     "hybrid", "dense" or "keyword" for comparisons."""
@@ -82,7 +65,7 @@ class HybridRetriever(BaseRetriever):
     recency_half_life: float = 2.0
     recent_days: int = 7
     mode: str = "hybrid"
-    _lock: threading.Lock = PrivateAttr(default_factory=threading.Lock)
+    sync: Callable[[], None] = lambda: None  # brings the keyword index up to the store (rag.sync)
 
     def search(self, query: str, k: int | None = None, filters: Filters | None = None,
                scope: TimeScope | None = None) -> list[Passage]:
@@ -92,10 +75,9 @@ class HybridRetriever(BaseRetriever):
         # as of a date, dense search looks deeper without Chroma's `where` (a metadata scan:
         # about a second over 80,000 passages) and later articles are dropped below
         wide = self.store.nearest(vector, self._depth(hard), _without_as_of(hard)) if vector is not None else []
-        with self._lock:  # the keyword index knows each chunk's article and date, for both searches
-            sync_keyword(self.keyword, self.store)
-            sparse = self.keyword.search(query, self.fetch_k, hard) if self.mode != "dense" else []
-            about = self._about([cid for cid, _ in wide] + [cid for cid, _ in sparse])
+        self.sync()  # the keyword index knows each chunk's article and date, for both searches
+        sparse = self.keyword.search(query, self.fetch_k, hard) if self.mode != "dense" else []
+        about = self.keyword.about(list(dict.fromkeys([cid for cid, _ in wide] + [cid for cid, _ in sparse])))
         dense = self._as_of(wide, about, hard, vector)
         ranked = self._rank(dense, sparse, about, scope)[:k]
         chunks = self.store.get([cid for cid, _ in ranked])  # only the kept passages' text is read
@@ -116,15 +98,8 @@ class HybridRetriever(BaseRetriever):
         if len(kept) >= self.fetch_k or len(wide) < self._depth(filters):
             return kept[: self.fetch_k]
         found = self.store.nearest(vector, self.fetch_k, filters)
-        with self._lock:
-            about.update(self._about([cid for cid, _ in found]))
+        about.update(self.keyword.about([cid for cid, _ in found]))
         return [(cid, s) for cid, s in found if cid in about]
-
-    def _about(self, ids: list[str]) -> dict[str, tuple[str, str]]:
-        """(article id, publication date) of each chunk id the keyword index holds."""
-        unique = list(dict.fromkeys(ids))
-        pairs = zip(unique, self.keyword.articles_of(unique), self.keyword.published_of(unique), strict=True)
-        return {cid: (article, day) for cid, article, day in pairs if article}
 
     def _rank(self, dense: list[tuple[str, float]], sparse: list[tuple[str, float]],
               about: dict[str, tuple[str, str]], scope: TimeScope | None) -> list[tuple[str, float]]:

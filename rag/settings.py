@@ -50,6 +50,13 @@ class Settings(BaseSettings):
     recent_days: int = 7
     embed_batch_size: int = 64
     embed_backend: Literal["onnx-int8", "torch"] = "onnx-int8"
+    # An OpenAI-compatible embedding server (rag/embed_http.py): when set, it embeds instead of
+    # embed_backend, embed_batch_size texts per request. embed_model: the name it serves (default:
+    # the one model its /models lists); embed_timeout: seconds each request may wait for it.
+    embed_url: str | None = None
+    embed_model: str | None = None
+    embed_api_key: str | None = None
+    embed_timeout: float = 60.0
 
     # A name in rag.generators.REGISTRY, which this lower layer cannot import: an unknown name is
     # refused where it is used (GeneratorUnavailable listing the registered ones; `rag serve-check`).

@@ -35,7 +35,7 @@ from rag.chunk import Chunker  # noqa: E402
 from rag.clean import clean  # noqa: E402
 from rag.embed import OnnxEmbedder, model_folder  # noqa: E402
 from rag.load import RawArticle, load_paths  # noqa: E402
-from rag.retrieve import keyword_text  # noqa: E402
+from rag.sync import keyword_text  # noqa: E402
 
 
 def sample(path: Path, n: int, seed: int) -> list[RawArticle]:

@@ -44,8 +44,9 @@ def dump_lists(index: Path, questions: list[dict[str, Any]], out: Path) -> None:
         vector = rag.embedder.embed([q["question"]])[0]
         dense = rag.store.search(vector, DEPTH)
         sparse = rag.keyword.search(q["question"], DEPTH)
-        days = rag.keyword.published_of([cid for cid, _ in sparse])
-        arts = rag.keyword.articles_of([cid for cid, _ in sparse])
+        about = rag.keyword.about([cid for cid, _ in sparse])
+        days = [about.get(cid, ("", ""))[1] for cid, _ in sparse]
+        arts = [about.get(cid, ("", ""))[0] for cid, _ in sparse]
         rows.append({
             "id": q["id"],
             "dense": [(c.id, c.article_id, c.published, round(s, 5)) for c, s in dense],

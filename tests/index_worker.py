@@ -6,9 +6,10 @@ read its peak memory, and so every check opens the index fresh, as a new `rag` p
         is loaded, "done N" after each article is written, and a final JSON line with the
         report and the number of chunks embedded.
     python tests/index_worker.py check DATA
-        Open DATA (a fixed query embedder of the same name: no model needed), run one
-        query, and print JSON: every row in Chroma (superseded ones too), the visible
-        chunks, the keyword index's ids, the generation and any keyword index saved for it.
+        Open DATA (a fixed query embedder of the same name: no model needed) and print JSON:
+        every row in Chroma (superseded ones too) and the visible chunks as found; then, after
+        one query (which repairs what a killed write left), the visible ids, the superseded
+        rows left, the keyword index's ids and the generation.
     python tests/index_worker.py memory DATA SOURCE...
         Index each SOURCE into its own collection and print the peak RSS (ru_maxrss, MiB)
         after the model is loaded and after each SOURCE.
@@ -29,7 +30,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import rag.pipeline  # noqa: E402
 from rag import Rag, Settings  # noqa: E402
 from rag.embed import DIMENSION, MODEL_NAME  # noqa: E402
-from rag.keyword import KeywordIndex  # noqa: E402
 from vectorstore.chroma import ChromaStore  # noqa: E402
 
 
@@ -87,19 +87,21 @@ def die_on_first_delete() -> None:
 def check(data: Path) -> None:
     settings = Settings(data_dir=data)
     r = Rag(settings, embedder=QueryEmbedder())  # type: ignore[arg-type]
-    generation = r.store.generation()
-    saved = KeywordIndex(settings.keyword_dir / settings.collection)
-    saved_ids = saved.ids if saved.load(generation) else None
-    r.retrieve("harbor minister budget river")  # a query brings keyword search to the store
+    # The store as a new process finds it (before a read may repair what a killed write left) ...
     rows = r.store._collection.get(include=["metadatas", "embeddings"])
+    visible = [[c.id, c.article_id, c.start, c.end, c.text] for c in r.store.chunks()]
+    count = r.store.count()
+    r.retrieve("harbor minister budget river")  # ... and after a query brought keyword search to it
+    after = r.store._collection.get(include=["metadatas"])
     say(json.dumps({
-        "generation": generation,
-        "saved_keyword_ids": saved_ids,
+        "generation": r.store.generation(),
         "rows": [[cid, meta] for cid, meta in zip(rows["ids"], rows["metadatas"], strict=True)],
         "embeddings": {cid: [float(x) for x in vec] for cid, vec in zip(rows["ids"], rows["embeddings"], strict=True)},
-        "visible": [[c.id, c.article_id, c.start, c.end, c.text] for c in r.store.chunks()],
+        "visible": visible,
+        "visible_after": sorted(c.id for c in r.store.chunks()),
+        "superseded_after": sum(bool(meta.get("superseded")) for meta in after["metadatas"]),
         "keyword_ids": r.keyword.ids,
-        "count": r.store.count(),
+        "count": count,
     }))
 
 

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import socket
 import subprocess
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -23,6 +25,29 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+@contextmanager
+def stub_server(handler: type[BaseHTTPRequestHandler], release: threading.Event) -> Iterator[str]:
+    """`handler` serving on a free 127.0.0.1 port, on a thread; yields its /v1 URL. On exit,
+    `release` is set (to free handlers that are holding a request) and the server stops."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}/v1"
+    finally:
+        release.set()
+        server.shutdown()
+        server.server_close()
+
+
+@contextmanager
+def silent_server() -> Iterator[str]:
+    """Listens, so connections succeed, but never accepts or answers: a hung server."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        s.listen(64)
+        yield f"http://127.0.0.1:{s.getsockname()[1]}/v1"
 
 
 def wait_until_up(url: str, proc: subprocess.Popen[bytes], log: Path, name: str, timeout: float) -> None:

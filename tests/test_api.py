@@ -5,7 +5,7 @@ import rag
 from rag import cli
 
 PUBLIC = {"REFUSAL", "Answer", "AnswerStream", "ArticleInfo", "Check", "Citation", "Filters", "GeneratorError",
-          "GeneratorUnavailable", "IndexMismatchError", "IndexReport", "IngestError", "ModelServerError",
+          "GeneratorUnavailable", "IndexMismatchError", "IndexReport", "IngestError", "ModelServerError", "EmbedServerError",
           "Passage", "QuestionError", "Rag", "RagError", "Settings", "StoreError", "answer", "answer_stream",
           "articles", "check", "default", "index", "remove", "AnswerChain", "answer_chain"}
 

@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import gradio as gr
 import pytest
@@ -24,7 +24,7 @@ from gradio_client.exceptions import AppError
 from rag import ModelServerError, Rag, Settings
 from rag.generate import OpenAIGenerator
 from rag.types import Prompt
-from tests.servers import free_port, running_ui
+from tests.servers import free_port, running_ui, silent_server, stub_server
 from tests.ui_session import PageSession
 
 pytestmark = pytest.mark.timeout(300)
@@ -35,35 +35,20 @@ PROMPT = Prompt("q", [], [{"role": "user", "content": "When did Putin visit Mins
 
 
 @contextmanager
-def silent_server() -> Iterator[str]:
-    """Listens, so connections succeed, but never accepts or answers."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        s.listen(64)
-        yield f"http://127.0.0.1:{s.getsockname()[1]}/v1"
-
-
-@contextmanager
 def http_server(reply: Callable[[BaseHTTPRequestHandler, threading.Event], None]) -> Iterator[str]:
     """A real HTTP server whose POST handler is `reply`; released (and stopped) on exit."""
     release = threading.Event()
 
     class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802
+        def do_POST(self) -> None:
             self.rfile.read(int(self.headers["Content-Length"]))
             reply(self, release)
 
         def log_message(self, *args: object) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}/v1"
-    finally:
-        release.set()
-        server.shutdown()
-        server.server_close()
+    with stub_server(Handler, release) as url:
+        yield url
 
 
 def keep_alive_forever(h: BaseHTTPRequestHandler, release: threading.Event) -> None:

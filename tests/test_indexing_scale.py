@@ -1,7 +1,6 @@
 """Indexing at scale: bounded memory (streamed articles, batched embedding and writes,
 metadata-only lookups of just the articles being indexed), superseded chunks hidden from
-every read, keyword indexes never saved for a generation still being written, and the
-batch bookkeeping (progress, duplicate ids, reports)."""
+every read, and the batch bookkeeping (progress, duplicate ids, reports)."""
 
 from __future__ import annotations
 
@@ -17,7 +16,6 @@ import pytest
 
 import rag.pipeline
 from rag import IngestError, Rag, Settings
-from rag.keyword import KeywordDoc, KeywordIndex
 from rag.types import Chunk
 from tests.synthetic import HashEmbedder, paragraph, write_corpus
 from vectorstore import IndexSpec, open_store
@@ -65,21 +63,6 @@ def test_delete_articles_and_writing_generations(tmp_path):
     assert not store.bump_generation().startswith(WRITING)
 
 
-def test_a_keyword_index_for_a_generation_being_written_is_never_saved(tmp_path):
-    docs = [KeywordDoc("1", "harbor bridge opens", "a", "Daily", "")]
-    index = KeywordIndex(tmp_path)
-    index.build(iter(docs), f"{WRITING}123")
-    assert index.search("bridge", 5) == [("1", pytest.approx(index.search("bridge", 5)[0][1]))]
-    assert not KeywordIndex(tmp_path).load(f"{WRITING}123")
-    index.build(iter(docs), "settled")
-    assert KeywordIndex(tmp_path).load("settled")
-    (tmp_path / "old").mkdir()
-    (tmp_path / "old" / "docs.json").write_text("[]")  # the earlier format is rebuilt, not misread
-    assert not KeywordIndex(tmp_path).load("old")
-
-
-# -- the pipeline's batches -------------------------------------------------------------------------
-
 def test_batches_look_up_only_their_own_articles_and_report_progress_once_each(tmp_path, monkeypatch):
     monkeypatch.setattr(rag.pipeline, "EMBED_BUFFER", 5)
     source = write_corpus(tmp_path / "src", 12)
@@ -87,8 +70,8 @@ def test_batches_look_up_only_their_own_articles_and_report_progress_once_each(t
     lookups: list[list[str]] = []
     lookup = r.store.ids_by_article
     monkeypatch.setattr(r.store, "ids_by_article", lambda ids: lookups.append(list(ids)) or lookup(ids))
+    r.sync()  # a new keyword index fills itself from the (empty) store once
     monkeypatch.setattr(r.store, "chunks", lambda: pytest.fail("indexing must not scan the whole store"))
-    monkeypatch.setattr(rag.pipeline, "sync_keyword", lambda keyword, store: None)
     seen: list[int] = []
     report = r.index([source], progress=lambda n, _aid: seen.append(n))
     assert seen == list(range(1, 13)) and report.articles == report.new == 12

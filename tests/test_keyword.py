@@ -1,29 +1,93 @@
-"""BM25 keyword index: thread safety of the statistics read while a write rebuilds."""
+"""The tantivy keyword index: search, filters and statistics, updates in place, the sync state
+committed with the passages, and several threads and processes sharing one folder."""
 
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
 import threading
+from datetime import date
 from pathlib import Path
 
-from rag.keyword import KeywordDoc, KeywordIndex
+from rag.keyword import KeywordDoc, KeywordIndex, SyncState
+from rag.types import Filters
+
+DOCS = [
+    KeywordDoc("1", "Putin visited Minsk", "a", "Daily", "2022-12-19"),
+    KeywordDoc("2", "Minsk hosted talks on Minsk", "b", "Other", ""),
+    KeywordDoc("3", "Putin and Lukashenko held talks", "c", "Other", "2023-02-01"),
+]
 
 
-def _docs(n: int, words: int) -> list[KeywordDoc]:
-    return [KeywordDoc(f"c{i}", " ".join(f"w{(i * 7 + j) % words}" for j in range(12)), f"a{i}", "", "")
-            for i in range(n)]
+def _ids(hits: list[tuple[str, float]]) -> list[str]:
+    return [cid for cid, _ in hits]
 
 
-def test_idf_never_pairs_one_generations_vocabulary_with_anothers_frequencies(tmp_path: Path) -> None:
-    """Issue 14, defect 2: idf() runs without the lock while a write swaps the index."""
-    index = KeywordIndex(tmp_path)
-    small, large = _docs(3000, 50), _docs(3000, 4000)
-    index.build(small, "writing-0")  # WRITING-: kept in memory only, no disk writes in the loop
+def test_search_filters_and_statistics_survive_reopening(tmp_path: Path) -> None:
+    KeywordIndex(tmp_path / "kw").apply(DOCS, [], SyncState("epoch-1", {"w": 3}))
+    index = KeywordIndex(tmp_path / "kw")  # as a new process sees it
+    assert len(index) == 3 and index.state == SyncState("epoch-1", {"w": 3})
+    assert _ids(index.search("Minsk", 5)) == ["2", "1"]  # two mentions beat one
+    assert _ids(index.search("minsk", 5, Filters(outlet="OTHER"))) == ["2"]
+    assert _ids(index.search("Putin", 5, Filters(as_of=date(2022, 12, 31)))) == ["1"]
+    assert _ids(index.search("talks", 5, Filters(as_of=date(2022, 12, 31)))) == ["2"]  # undated stays
+    assert _ids(index.search("talks", 5, Filters(date_to=date(2024, 1, 1)))) == ["3"]  # a range needs a date
+    assert _ids(index.search("talks", 5, Filters(article_ids=("b",)))) == ["2"]
+    assert index.search("nothing matches", 5) == [] and index.search("???", 5) == []
+    assert index.about(["1", "2", "gone"]) == {"1": ("a", "2022-12-19"), "2": ("b", "")}
+    assert index.ids_of(["a", "c"]) == {"1", "3"} and sorted(index.ids) == ["1", "2", "3"]
+    assert index.undated() == 1
+    assert index.knows("minsk") and not index.knows("unseen")
+    assert index.idf("minsk") < index.idf("lukashenko") < index.idf("unseen")
+
+
+def test_filter_scores_match_unfiltered_scores(tmp_path: Path) -> None:
+    index = KeywordIndex(tmp_path / "kw")
+    index.apply(DOCS, [], SyncState())
+    plain = dict(index.search("Putin talks", 5))
+    filtered = dict(index.search("Putin talks", 5, Filters(outlet="Other")))
+    assert filtered == {"2": plain["2"], "3": plain["3"]}  # a filter narrows, it adds nothing to a score
+
+
+def test_apply_replaces_retires_and_moves_the_cursor_in_one_commit(tmp_path: Path) -> None:
+    index = KeywordIndex(tmp_path / "kw")
+    index.apply(DOCS, [], SyncState("e", {"w": 1}))
+    index.apply([KeywordDoc("1", "Putin flew to Sochi", "a", "Daily", "2022-12-19")], ["2"],
+                index.state.advanced("w", 2).advanced("v", 1))
+    again = KeywordIndex(tmp_path / "kw")
+    assert sorted(again.ids) == ["1", "3"] and len(again) == 2
+    assert _ids(again.search("Sochi", 5)) == ["1"] and again.search("Minsk", 5) == []
+    assert again.state == SyncState("e", {"w": 2, "v": 1})
+    again.replace_all(iter(DOCS[1:]), SyncState("e2"))
+    assert sorted(again.ids) == ["2", "3"] and again.state == SyncState("e2")
+
+
+def test_an_index_in_the_old_bm25s_format_is_replaced_and_starts_blank(tmp_path: Path) -> None:
+    old = tmp_path / "kw" / "generation-token"
+    old.mkdir(parents=True)
+    (old / "fields.json").write_text("{}")
+    index = KeywordIndex(tmp_path / "kw")
+    assert len(index) == 0 and index.state == SyncState()  # blank: the next sync fills it from the store
+    assert not old.exists()
+
+
+def test_reads_during_writes_always_see_one_whole_commit(tmp_path: Path) -> None:
+    """Issue 14, defect 2 (statistics read while a write swaps the index): every read uses one
+    searcher, one commit; a reader never errors or sees half of a write."""
+    index = KeywordIndex(tmp_path / "kw")
+    small = [KeywordDoc(f"s{i}", f"common w{i % 7}", f"a{i}", "", "") for i in range(200)]
+    large = [KeywordDoc(f"l{i}", f"common w{i % 900}", f"a{i}", "", "") for i in range(200)]
+    index.apply(small, [], SyncState())
     errors: list[BaseException] = []
+    sizes: set[int] = set()
     stop = threading.Event()
 
     def read() -> None:
         while not stop.is_set():
             try:
-                index.idf("w3999")
-                index.idf("w10")
+                index.idf("w899")
+                sizes.add(len({cid[0] for cid, _ in index.search("common", 400)}))
             except Exception as err:  # noqa: BLE001 - any exception is the failure under test
                 errors.append(err)
                 return
@@ -31,10 +95,37 @@ def test_idf_never_pairs_one_generations_vocabulary_with_anothers_frequencies(tm
     reader = threading.Thread(target=read)
     reader.start()
     try:
-        for n in range(30):
-            index.build(large if n % 2 else small, f"writing-{n}")
+        for n in range(10):
+            new, old = (large, small) if n % 2 == 0 else (small, large)
+            index.apply(new, [d.id for d in old], SyncState())
     finally:
         stop.set()
         reader.join()
-    assert errors == []
-    assert index.idf("w10") > 0 and index.knows("w10")
+    assert errors == [] and sizes == {1}  # only small or only large, never a mix
+
+
+WRITER = """
+import sys
+from pathlib import Path
+from rag.keyword import KeywordDoc, KeywordIndex
+index, name = KeywordIndex(Path(sys.argv[1])), sys.argv[2]
+for seq in range(1, 16):
+    docs = [KeywordDoc(f"{name}-{seq}-{i}", f"harbor {name} batch {seq}", name, "", "") for i in range(5)]
+    with index.locked():
+        index.apply(docs, [], index.state.advanced(name, seq))
+print("ok")
+"""
+
+
+def test_two_processes_writing_one_folder_lose_nothing(tmp_path: Path) -> None:
+    """Two processes on one machine sharing RAG_DATA_DIR: writes take turns (a file lock), each
+    starts from the other's latest commit, and the cursors of both survive."""
+    procs = [subprocess.Popen([sys.executable, "-c", WRITER, str(tmp_path / "kw"), name], text=True,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE) for name in ("p", "q")]
+    outputs = [proc.communicate(timeout=120) for proc in procs]
+    assert [proc.returncode for proc in procs] == [0, 0], [err for _, err in outputs]
+    index = KeywordIndex(tmp_path / "kw")
+    assert len(index) == 2 * 15 * 5 == len(set(index.ids))
+    assert index.state.cursors == {"p": 15, "q": 15}
+    assert json.dumps(sorted(index.ids_of(["p"])))  # both writers' passages are searchable by article
+    assert len(index.search("harbor", 200)) == 150

@@ -59,7 +59,7 @@ def test_reindexing_adds_nothing_and_keyword_matches_the_store(indexed):
     count = indexed.store.count()
     report = indexed.index([default_corpus()])
     assert (report.added, report.updated, report.unchanged) == (0, 0, count) and indexed.store.count() == count
-    assert len(indexed.keyword) == count and sorted(indexed.keyword._ids) == sorted(c.id for c in indexed.store.chunks())
+    assert len(indexed.keyword) == count and sorted(indexed.keyword.ids) == sorted(c.id for c in indexed.store.chunks())
 
 
 def test_filters_restrict_dense_and_keyword_retrieval(indexed):

@@ -152,4 +152,53 @@ def test_answers_see_articles_indexed_by_another_process(chroma_url, tmp_path, s
     counts = {a.id: a.chunks for a in b.articles()}
     assert all(counts[aid] == len(chunk_ids) for aid, chunk_ids in expected.items())
     b.retrieve("Varnholt")  # brings B's keyword index to the store's generation
-    assert sorted(b.keyword._ids) == sorted(ids)
+    assert sorted(b.keyword.ids) == sorted(ids)
+
+
+def test_two_writers_into_one_server_while_a_third_process_answers(chroma_url, tmp_path):
+    """Issue 13: two writer processes index disjoint halves into one Chroma server collection at
+    the same time, each with its own keyword index (two machines), while this process answers.
+    After each returned write, this process's keyword search finds that write's articles (it
+    applied the writer's change from the feed, not a re-read of the collection); at the end
+    no passage is lost or duplicated and every process's keyword index equals the store."""
+    collection = "multi-two-writers"
+    reader = Rag(Settings(data_dir=tmp_path / "reader", chroma_url=chroma_url, collection=collection))
+    reader.index([default_corpus()])  # seeded here: the writers' rag.index() seeds an empty store itself
+    seeded = {c.id for c in reader.store.chunks()}
+    paths = write_files(tmp_path / "new")  # FILES files of len(PLACES) // FILES articles each
+    expected = expected_chunks(reader, paths)
+    halves = [paths[: len(paths) // 2 + 1], paths[len(paths) // 2 + 1 :]]
+    writers = [start_writer(half, Settings(data_dir=tmp_path / f"writer{n}", chroma_url=chroma_url,
+                                           collection=collection)) for n, half in enumerate(halves)]
+    full_scan = reader.store.chunks
+    reader.store.chunks = lambda: pytest.fail("the reader re-read the collection")  # type: ignore[method-assign]
+    ids = [article(i)["id"] for i in range(len(PLACES))]
+    started, seen = time.monotonic(), 0
+    try:
+        while any(proc.poll() is None or not lines.empty() for proc, lines in writers):
+            assert time.monotonic() - started < DEADLINE, "the writers did not finish in time"
+            for _proc, lines in writers:
+                while not lines.empty():  # a write returned: its articles must be found now
+                    path = Path(lines.get().split()[1])
+                    for row in map(json.loads, path.read_text().splitlines()):
+                        assert_found(reader, ids.index(row["id"]))  # the answer, BM25 alone, dense alone
+                        seen += 1
+            time.sleep(0.05)
+    finally:
+        for proc, _ in writers:
+            if proc.poll() is None:
+                proc.kill()
+            proc.wait(timeout=30)
+        reader.store.chunks = full_scan  # type: ignore[method-assign]
+    assert [proc.returncode for proc, _ in writers] == [0, 0], [p.stderr.read() for p, _ in writers if p.stderr]
+    assert seen == len(PLACES)
+    stored = [c.id for c in reader.store.chunks()]
+    want = set().union(seeded, *expected.values())
+    assert len(stored) == len(set(stored)) == len(want) and set(stored) == want  # none lost, none twice
+    reader.retrieve("Varnholt")
+    assert sorted(reader.keyword.ids) == sorted(stored)
+    assert len(set(reader.keyword.state.cursors) - {reader.sync.writer}) == 2  # it followed both writers' feeds
+    for n in range(2):  # each writer's own keyword index also caught up with the other's writes
+        other = Rag(Settings(data_dir=tmp_path / f"writer{n}", chroma_url=chroma_url, collection=collection))
+        other.retrieve("Varnholt")
+        assert sorted(other.keyword.ids) == sorted(stored)

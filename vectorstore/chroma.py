@@ -7,6 +7,11 @@ uses to know whether it is current (see `rag.keyword`). While a write is under w
 one was killed) the token starts with `WRITING`; a keyword index built for such a token is
 never saved.
 
+Every write is also recorded in a *change feed*, a second collection beside the chunks (see
+`rag.sync`): which chunk ids a writer added and retired, numbered per writer. A process that
+keeps its own keyword index (another machine, in server mode) applies the changes it has not
+seen instead of re-reading the collection.
+
 Replacing an article's chunks is atomic: one Chroma upsert (one SQLite transaction in the
 embedded store) stores the new chunks and marks the stale ones `superseded`, and only then
 are the stale ones deleted. Every read skips superseded chunks, so a process killed between
@@ -15,6 +20,7 @@ the two steps leaves the new version visible and the old one hidden until `purge
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -29,6 +35,17 @@ from rag.types import ArticleInfo, Chunk, Filters
 PAGE = 2000  # rows per read when scanning the whole collection
 WRITING = "writing-"  # generation prefix while a write is under way or was interrupted
 SUPERSEDED = "superseded"  # metadata flag of a stale chunk awaiting deletion; hidden from reads
+FEED_SUFFIX = ".changes"  # the change feed of collection NAME is the collection NAME.changes
+
+
+@dataclass(frozen=True)
+class Change:
+    """One write as the change feed records it: the `seq`-th change by `writer`."""
+
+    writer: str
+    seq: int
+    added: tuple[str, ...]
+    retired: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -73,13 +90,18 @@ class ChromaStore:
 
     def __init__(self, client: Any, name: str, spec: IndexSpec) -> None:
         self.client, self.name, self.spec = client, name, spec
+        self._open()
+        check_spec(name, spec, self._collection.metadata or {})
+
+    def _open(self) -> None:
         with translate_errors("opening the collection"):
-            self._collection = client.get_or_create_collection(
-                name,
-                metadata={**spec.as_metadata(), "generation": "empty"},
+            self._collection = self.client.get_or_create_collection(
+                self.name,
+                metadata={**self.spec.as_metadata(), "generation": "empty"},
                 configuration={"hnsw": {"space": "cosine"}},
             )
-        check_spec(name, spec, self._collection.metadata or {})
+            # Feed entries carry no meaning as vectors; Chroma stores a vector per row, so a 1-d zero.
+            self._feed = self.client.get_or_create_collection(self.name + FEED_SUFFIX)
 
     # -- generation -------------------------------------------------------------------------
     def generation(self) -> str:
@@ -129,20 +151,64 @@ class ChromaStore:
             for i in range(0, len(article_ids), PAGE):
                 self._collection.delete(where={"article_id": {"$in": list(article_ids[i : i + PAGE])}})
 
-    def purge_superseded(self) -> None:
-        """Delete chunks left superseded by a write that was killed before its delete."""
+    def purge_superseded(self) -> list[str]:
+        """Delete chunks left superseded by a write that was killed before its delete; their ids."""
         with translate_errors("deleting superseded chunks"):
-            self._collection.delete(where={SUPERSEDED: True})
+            ids = list(self._collection.get(where={SUPERSEDED: True}, include=[])["ids"])
+        self.delete(ids)
+        return ids
 
     def reset(self) -> None:
-        """Drop the collection and create it empty with this store's spec."""
+        """Drop the collection and its change feed, and create them empty with this store's spec
+        (a new epoch: every keyword index following the old one starts over)."""
         with translate_errors("rebuilding the collection"):
-            self.client.delete_collection(self.name)
-            self._collection = self.client.get_or_create_collection(
-                self.name,
-                metadata={**self.spec.as_metadata(), "generation": "empty"},
-                configuration={"hnsw": {"space": "cosine"}},
-            )
+            for name in (self.name, self.name + FEED_SUFFIX):
+                try:
+                    self.client.delete_collection(name)
+                except Exception as err:  # a feed that was never made (an index older than feeds)
+                    if type(err).__name__ != "NotFoundError":
+                        raise
+        self._open()
+
+    # -- the change feed --------------------------------------------------------------------------
+    def epoch(self) -> str:
+        """The collection's identity: a rebuilt collection (`reset`, by any process) has a new one."""
+        with translate_errors("reading the collection"):
+            return str(self.client.get_collection(self.name).id)
+
+    def log(self, change: Change) -> None:
+        """Record `change` in the feed. Called after the chunks are written, so a reader that
+        sees the change finds them."""
+        document = json.dumps({"added": change.added, "retired": change.retired})
+        with translate_errors("recording the change"):
+            self._feed.upsert(ids=[f"{change.writer}:{change.seq:012d}"], embeddings=[[0.0]], documents=[document],
+                              metadatas=[{"writer": change.writer, "seq": change.seq}])
+
+    def changes(self, cursors: dict[str, int]) -> list[Change]:
+        """Every change not covered by `cursors` (writer -> last seq seen), in each writer's order."""
+        known = [{"$and": [{"writer": w}, {"seq": {"$gt": seq}}]} for w, seq in cursors.items()]
+        unknown = [{"writer": {"$nin": list(cursors)}}] if cursors else []
+        where = None if not cursors else {"$or": known + unknown}
+        found = self._read_feed(where, ["metadatas", "documents"])
+        return sorted((_change(meta, doc) for meta, doc in found), key=lambda c: (c.writer, c.seq))
+
+    def cursors(self) -> dict[str, int]:
+        """The last seq of each writer in the feed: where a reader that starts now begins."""
+        last: dict[str, int] = {}
+        for meta, _ in self._read_feed(None, ["metadatas"]):
+            last[str(meta["writer"])] = max(int(meta["seq"]), last.get(str(meta["writer"]), 0))
+        return last
+
+    def _read_feed(self, where: dict[str, Any] | None, include: list[str]) -> Iterator[tuple[Any, Any]]:
+        offset = 0
+        while True:
+            with translate_errors("reading the change feed"):
+                page = self._feed.get(where=where, include=include, limit=PAGE, offset=offset)
+            docs = page["documents"] if "documents" in include else [None] * len(page["ids"])
+            yield from zip(page["metadatas"], docs, strict=True)
+            if len(page["ids"]) < PAGE:
+                return
+            offset += PAGE
 
     # -- reads --------------------------------------------------------------------------------
     def count(self) -> int:
@@ -150,6 +216,14 @@ class ChromaStore:
         with translate_errors("counting chunks"):
             hidden = self._collection.get(where={SUPERSEDED: True}, include=[])["ids"]
             return int(self._collection.count()) - len(hidden)
+
+    def ids(self) -> set[str]:
+        """Every visible chunk id. Read in one call without metadata: paging with offsets costs
+        Chroma more with each page (15 s at 80,000 passages, against 1 s for this)."""
+        with translate_errors("reading chunk ids"):
+            every = self._collection.get(include=[])["ids"]
+            hidden = self._collection.get(where={SUPERSEDED: True}, include=[])["ids"]
+        return set(every) - set(hidden)
 
     def ids_of(self, article_id: str) -> set[str]:
         return self.ids_by_article([article_id]).get(article_id, set())
@@ -169,16 +243,16 @@ class ChromaStore:
             yield _chunk(cid, doc, meta)
 
     def _scan(self, include: list[str], where: dict[str, Any] | None = None) -> Iterator[tuple[Any, ...]]:
-        """(id, metadata, [document]) of every visible row matching `where`, PAGE rows per read."""
-        offset = 0
-        while True:
+        """(id, metadata, [document]) of every visible row matching `where`, PAGE rows per read.
+        The matching ids are read first, in one call, and the rows then by id: paging with
+        offsets costs Chroma more with each page (17 s for 80,000 passages, against 8 s)."""
+        with translate_errors("reading chunks"):
+            ids = self._collection.get(where=where, include=[])["ids"]
+        for begin in range(0, len(ids), PAGE):
             with translate_errors("reading chunks"):
-                page = self._collection.get(include=include, where=where, limit=PAGE, offset=offset)
+                page = self._collection.get(ids=ids[begin : begin + PAGE], include=include)
             columns = [page["ids"], *(page[name] for name in include)]
             yield from (row for row in zip(*columns, strict=True) if not row[1].get(SUPERSEDED))
-            if len(page["ids"]) < PAGE:
-                return
-            offset += PAGE
 
     def get(self, ids: Sequence[str]) -> dict[str, Chunk]:
         if not ids:
@@ -251,6 +325,11 @@ def where_clause(filters: Filters) -> dict[str, Any] | None:
     if not parts:
         return None
     return parts[0] if len(parts) == 1 else {"$and": parts}
+
+
+def _change(meta: dict[str, Any], document: str) -> Change:
+    body = json.loads(document)
+    return Change(str(meta["writer"]), int(meta["seq"]), tuple(body["added"]), tuple(body["retired"]))
 
 
 def _metadata(chunk: Chunk) -> dict[str, Any]:
