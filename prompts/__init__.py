@@ -1,4 +1,4 @@
-"""Prompt templates, one plain-text file each, loaded by name: `load("answer_user")`.
+"""Prompt templates, one plain-text file each, read by name: `text("answer_user")`.
 
 Templates use `{name}` placeholders (str.format). Editing a file changes the prompt;
 no prompt text lives in Python code.
@@ -8,8 +8,6 @@ from __future__ import annotations
 
 from functools import cache
 from pathlib import Path
-
-from langchain_core.prompts import PromptTemplate
 
 FOLDER = Path(__file__).parent
 
@@ -22,7 +20,3 @@ def text(name: str) -> str:
         raise FileNotFoundError(f"No prompt template named {name!r} in {FOLDER}")
     return path.read_text(encoding="utf-8").rstrip("\n")
 
-
-def load(name: str) -> PromptTemplate:
-    """prompts/NAME.txt as a LangChain PromptTemplate."""
-    return PromptTemplate.from_template(text(name))

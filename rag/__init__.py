@@ -12,13 +12,16 @@ backends explicitly.
 
 from __future__ import annotations
 
+import importlib
 import threading
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from rag.chain import AnswerChain, answer_chain
-from rag.condense import History
+# The bottom layer (errors, types, settings) is imported here; everything that builds on it
+# (the pipeline, the chain, health checks) on first use, so that `import vectorstore` (a
+# backend that uses rag.types) or `import rag.errors` never drags in the pipeline and its
+# backends, nor imports in a circle.
 from rag.errors import (
     EmbedServerError,
     GeneratorError,
@@ -30,10 +33,24 @@ from rag.errors import (
     RagError,
     StoreError,
 )
-from rag.health import Check, check
-from rag.pipeline import AnswerStream, Rag
 from rag.settings import Settings
 from rag.types import REFUSAL, Answer, ArticleInfo, Citation, Filters, IndexReport, Passage
+
+if TYPE_CHECKING:
+    from rag.chain import AnswerChain, answer_chain
+    from rag.condense import History
+    from rag.health import Check, check
+    from rag.pipeline import AnswerStream, Rag
+
+_LATER = {"AnswerChain": "rag.chain", "answer_chain": "rag.chain", "Check": "rag.health", "check": "rag.health",
+          "AnswerStream": "rag.pipeline", "Rag": "rag.pipeline"}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LATER:
+        return getattr(importlib.import_module(_LATER[name]), name)
+    raise AttributeError(f"module 'rag' has no attribute {name!r}")
+
 
 __all__ = [
     "REFUSAL",
@@ -43,8 +60,8 @@ __all__ = [
     "ArticleInfo",
     "Check",
     "Citation",
-    "Filters",
     "EmbedServerError",
+    "Filters",
     "GeneratorError",
     "GeneratorUnavailable",
     "IndexMismatchError",
@@ -74,6 +91,8 @@ _lock = threading.Lock()
 def default() -> Rag:
     """The shared `Rag`, created from the environment on first use with the built-in corpus."""
     global _default
+    from rag.pipeline import Rag
+
     with _lock:
         if _default is None:
             rag = Rag(Settings())

@@ -25,7 +25,7 @@ FOOTER_START = re.compile(
     r"^(share this article|related articles?|related stories|related posts|back to top|"
     r"more stories like this|read more\b|you may also like|recommended for you|"
     r"sign up for our newsletter|most popular|trending now)",
-    re.I,
+    re.IGNORECASE,
 )
 # Lines dropped wherever they appear.
 BOILERPLATE = re.compile(
@@ -36,9 +36,9 @@ BOILERPLATE = re.compile(
     # a page that is only this has no article at all
     r"video ad feedback\b|(\d+\.\s*)?how relevant is this ad to you\??$|video player was slow to load|"
     r"thank you for your feedback|ad feedback$)",
-    re.I,
+    re.IGNORECASE,
 )
-BYLINE = re.compile(r"^(by\s+[A-Z][\w.'-]+(\s+[A-Z][\w.'-]+){0,3}\s*$)", re.I)
+BYLINE = re.compile(r"^(by\s+[A-Z][\w.'-]+(\s+[A-Z][\w.'-]+){0,3}\s*$)", re.IGNORECASE)
 SENTENCE_END = re.compile(r"[.!?:;…][\"”’')\]]*$")
 # A wire-style dateline standing alone where a title would be: "New York CNN Business —".
 DATELINE = re.compile(r"^[A-Z][\w.,'’() ]{0,60}\s[—–-]$")
@@ -46,8 +46,8 @@ DATELINE = re.compile(r"^[A-Z][\w.,'’() ]{0,60}\s[—–-]$")
 # Footer signatures that name the outlet, and bare site names some scrapers leave at the end.
 OUTLET_PATTERNS = (
     re.compile(r"^([A-Z][\w .&'-]{1,40}?) publishes articles"),
-    re.compile(r"^([A-Z][\w.&'-]{1,30}): (update|the latest|latest news)", re.I),
-    re.compile(r"available on (?:www\.)?([a-z0-9-]+)\.(?:com|co\.uk|org|net)\b", re.I),
+    re.compile(r"^([A-Z][\w.&'-]{1,30}): (update|the latest|latest news)", re.IGNORECASE),
+    re.compile(r"available on (?:www\.)?([a-z0-9-]+)\.(?:com|co\.uk|org|net)\b", re.IGNORECASE),
     re.compile(r"^©\s*(?:\d{4}\s+)?([A-Z][\w .&'-]{1,40})$"),
 )
 KNOWN_OUTLETS = {

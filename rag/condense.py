@@ -28,13 +28,13 @@ History = Sequence[tuple[str, str]]
 
 ANAPHORA = re.compile(
     r"\b(he|she|it|they|him|her|them|his|hers|its|their|theirs|that|this|those|these|there|then|"
-    r"the same|the other|such|former|latter)\b", re.I,
+    r"the same|the other|such|former|latter)\b", re.IGNORECASE,
 )
 MONTH_OR_DAY = re.compile(r"^(January|February|March|April|May|June|July|August|September|October|November|"
                           r"December|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)$")
 # A name: capitalised words, with "St." and joining particles inside ("St. Petersburg").
 NAME = re.compile(r"\b(?:St\.\s)?[A-Z][\w’'-]+(?:\s(?:of\s|de\s|St\.\s)?[A-Z][\w’'-]+)*")
-PLACE_CUE = re.compile(r"\b(?:in|at|to|from|near|visit|visited|visiting)\s+$", re.I)
+PLACE_CUE = re.compile(r"\b(?:in|at|to|from|near|visit|visited|visiting)\s+$", re.IGNORECASE)
 
 
 class Condenser(Protocol):
@@ -68,7 +68,7 @@ class KeywordCondenser:
 
 
 def _fully_resolved(question: str, rewritten: str) -> bool:
-    return rewritten != question and not re.search(r"\b(it|that|this|those|these)\b", rewritten, re.I)
+    return rewritten != question and not re.search(r"\b(it|that|this|those|these)\b", rewritten, re.IGNORECASE)
 
 
 def _last_turn(history: History) -> Referents:
@@ -110,7 +110,7 @@ def resolve(question: str, ref: Referents) -> str:
     }
     for pattern, replacement in swaps.items():
         if replacement:
-            question = re.sub(pattern, replacement, question, flags=re.I)
+            question = re.sub(pattern, replacement, question, flags=re.IGNORECASE)
     return question
 
 

@@ -115,7 +115,7 @@ def _parse_text(text: str) -> str:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # dateutil warns about time zones it cannot name
-            return dateutil_parser.parse(text.replace(".", " "), fuzzy=True, default=_DEFAULT).date().isoformat()
+            return str(dateutil_parser.parse(text.replace(".", " "), fuzzy=True, default=_DEFAULT).date().isoformat())
     except (ValueError, OverflowError):
         return ""
 

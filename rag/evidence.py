@@ -56,15 +56,15 @@ DAY_DATE = re.compile(rf"\b\d{{1,2}}(?:st|nd|rd|th)?\s+{_MONTH}|\b{_MONTH}\s+\d{
 DATE_WORDS = re.compile(
     r"\b(19|20)\d{2}\b|\b(January|February|March|April|May|June|July|August|September|October|"
     r"November|December|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|yesterday|"
-    r"today|tomorrow|tonight|ago|spring|summer|autumn|winter|last (week|month|year)|next (week|month|year))\b", re.I,
+    r"today|tomorrow|tonight|ago|spring|summer|autumn|winter|last (week|month|year)|next (week|month|year))\b", re.IGNORECASE,
 )
 YEAR = re.compile(r"\b(?:19|20)\d{2}\b")
 EARLIER = re.compile(r"\b(before|previous|prior|earlier|last)\b")  # a question measuring back from a date
 COUNT = re.compile(r"(?<![\w-])\d[\d,.]*|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|"
-                   r"forty|fifty|hundred|hundreds|thousand|thousands|million|billion|dozen|dozens|half)\b", re.I)
-WH = re.compile(r"\b(what|which|who|whom|whose|when|where|why|how)\b", re.I)
+                   r"forty|fifty|hundred|hundreds|thousand|thousands|million|billion|dozen|dozens|half)\b", re.IGNORECASE)
+WH = re.compile(r"\b(what|which|who|whom|whose|when|where|why|how)\b", re.IGNORECASE)
 CALENDAR = re.compile(r"^(Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|January|February|March|"
-                      r"April|May|June|July|August|September|October|November|December)", re.I)
+                      r"April|May|June|July|August|September|October|November|December)", re.IGNORECASE)
 # Questions that ask for an account drawn from several articles rather than one fact.
 SYNTHESIS = re.compile(
     r"\b(summari[sz]e|summary|sum up|overview|recap|main points|key points|gist|timeline|in common|"
@@ -75,7 +75,7 @@ SYNTHESIS = re.compile(
     r"\bhow (do|did) (the )?(different |various )?(outlets|articles|reports|sources|papers)\b|"
     # the question says it wants the coverage as a whole, or two sides set against each other
     r"\b(based on|across) (all )?(these|the|those) (articles|reports|stories|coverage)\b|"
-    r"\b(stayed|remained) the same\b|\bvs\.?\s|\bversus\b", re.I,
+    r"\b(stayed|remained) the same\b|\bvs\.?\s|\bversus\b", re.IGNORECASE,
 )
 # Words a question uses to ask, not to say what it is about: an article never needs them.
 ASKING = frozenset(terms(
@@ -120,10 +120,10 @@ def is_synthesis(question: str) -> bool:
 
 def has_type(sentence: str, kind: str, question: str) -> bool:
     if kind == "date":  # "until Belarus is free" answers "when will the war be over" too
-        return bool(DATE_WORDS.search(sentence) or re.search(r"\b(until|after|before|once)\b", sentence, re.I))
+        return bool(DATE_WORDS.search(sentence) or re.search(r"\b(until|after|before|once)\b", sentence, re.IGNORECASE))
     if kind == "quantity":  # a count, not just a year: "in 2020" does not say how many
         return any(not YEAR.fullmatch(w) for w in COUNT.findall(sentence)) or \
-            bool(re.search(r"\b(percent|dozens|hundreds|thousands|millions|several)\b", sentence, re.I))
+            bool(re.search(r"\b(percent|dozens|hundreds|thousands|millions|several)\b", sentence, re.IGNORECASE))
     if kind == "name":
         asked = set(words(question))
         # A capitalised word the question does not contain, other than a sentence-initial
@@ -174,7 +174,7 @@ def _date_bonus(sentence: str, question: str) -> float:
 # answer wanted. The articles name the answer ("the Commonwealth of Independent States",
 # "Iskander-M rocket systems"), rarely its category, so these words need not occur in them.
 ANSWER_CATEGORY = re.compile(r"\b(?:what|which|how many|how much)\s+((?:[\w’'-]+\s+){0,2}?[\w’'-]+)"
-                             r"(?=\s+(?:did|does|do|is|are|was|were|has|have|had|will|would|could|can|of)\b)", re.I)
+                             r"(?=\s+(?:did|does|do|is|are|was|were|has|have|had|will|would|could|can|of)\b)", re.IGNORECASE)
 
 
 def _reference_day(day: str, asked: str) -> bool:
@@ -365,7 +365,7 @@ DATELINE = re.compile(
     r"^(?:[A-Z][A-Za-z.'’-]*(?:[ ,]+[A-Z][A-Za-z.'’-]*)*,?\s+)?(?:\(?[A-Z][a-z]+\)?\s+)?"
     rf"(?:{_MONTH}\s+\d{{1,2}}(?:,\s*\d{{4}})?|\d{{1,2}}\s+{_MONTH}(?:\s+\d{{4}})?)?\s*(?:\((?:Reuters|AP|AFP)\))?\s*[—–-]+\s+"
 )
-LEADING = re.compile(r"^(?:Meanwhile|However|Separately|Still|Instead|Also|And|But|So|Yet|Moreover),?\s+", re.I)
+LEADING = re.compile(r"^(?:Meanwhile|However|Separately|Still|Instead|Also|And|But|So|Yet|Moreover),?\s+", re.IGNORECASE)
 # Clauses that turn to another point; a dash or semicolon often carries the answer itself.
 CLAUSE = re.compile(r",\s+(?=(?:but|although|while|whereas)\s)")
 

@@ -363,7 +363,7 @@ class _TextExtractor(HTMLParser):
     """Visible text of an HTML page, one block element a paragraph; scripts and styles dropped.
     Title, site name and publication date come from <title>, <h1> and <meta> tags."""
 
-    SKIP = frozenset({"script", "style", "noscript", "template", "svg", "head", "iframe", "object"})
+    SKIP = frozenset({"script", "style", "noscript", "template", "svg", "iframe", "object"})  # not <head>: <title> is in it
     BLOCK = frozenset({"p", "div", "li", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "section",
                        "article", "header", "footer", "blockquote", "figcaption", "pre", "ul", "ol", "table"})
     META: ClassVar[dict[str, str]] = {
@@ -378,7 +378,7 @@ class _TextExtractor(HTMLParser):
         self._in: str = ""
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in self.SKIP and tag != "head":
+        if tag in self.SKIP:
             self._skip += 1
         if tag == "meta":
             self._meta(dict(attrs))
@@ -389,7 +389,7 @@ class _TextExtractor(HTMLParser):
             self.parts.append(_line_break(self.parts))
 
     def handle_endtag(self, tag: str) -> None:
-        if tag in self.SKIP and tag != "head" and self._skip:
+        if tag in self.SKIP and self._skip:
             self._skip -= 1
         if tag in self.BLOCK:
             self.parts.append("\n")

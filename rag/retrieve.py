@@ -13,15 +13,17 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import date, timedelta
-from typing import Any
 
+import numpy as np
 from langchain_core.callbacks import CallbackManagerForRetrieverRun
 from langchain_core.documents import Document
 from langchain_core.retrievers import BaseRetriever
-from pydantic import ConfigDict
+from pydantic import ConfigDict, SkipValidation
 
+from rag.embed import Embedder
 from rag.keyword import KeywordIndex
 from rag.types import Filters, Passage, TimeScope
+from vectorstore import ChunkReader
 
 AS_OF_DEPTH = 4  # an as-of search looks this many times deeper, then drops later articles
 
@@ -55,9 +57,11 @@ class HybridRetriever(BaseRetriever):
 
     model_config = ConfigDict(arbitrary_types_allowed=True)
 
-    store: Any
+    # Typed by their protocols; not checked by pydantic (an embedding server's embedder learns
+    # its name from the server, on first use, not when a retriever is built).
+    store: SkipValidation[ChunkReader]
     keyword: KeywordIndex
-    embedder: Any
+    embedder: SkipValidation[Embedder]
     k: int = 5
     fetch_k: int = 40
     bm25_weight: float = 0.3
@@ -87,11 +91,11 @@ class HybridRetriever(BaseRetriever):
         return AS_OF_DEPTH * self.fetch_k if filters and filters.as_of else self.fetch_k
 
     def _as_of(self, wide: list[tuple[str, float]], about: dict[str, tuple[str, str]], filters: Filters | None,
-               vector: Any) -> list[tuple[str, float]]:
+               vector: np.ndarray | None) -> list[tuple[str, float]]:
         """The dense results the keyword index holds (not superseded) and, as of a date, not
         published after it; when too few remain of a deep search, search again with the filter."""
         visible = [(cid, s) for cid, s in wide if cid in about]
-        if not (filters and filters.as_of):
+        if vector is None or not (filters and filters.as_of):  # keyword mode: no dense search
             return visible
         limit = filters.as_of.isoformat()
         kept = [(cid, s) for cid, s in visible if not about[cid][1] or about[cid][1] <= limit]

@@ -8,11 +8,16 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
+from urllib.parse import urlparse
 
 import platformdirs
-from pydantic import Field
+from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from rag.errors import RagError
+
+MAX_K = 50  # passages a question may ask for: more only slow the answer (the UI offers up to 15)
 
 
 def _default_data_dir() -> Path:
@@ -34,21 +39,21 @@ class Settings(BaseSettings):
     chroma_token: str | None = None
 
     # Chunking and retrieval: defaults chosen by measurement, see docs/benchmarks.md.
-    chunk_size: int = 600
-    chunk_overlap: int = 0
-    top_k: int = 8
+    chunk_size: int = Field(600, ge=100)
+    chunk_overlap: int = Field(0, ge=0)
+    top_k: int = Field(8, ge=1, le=MAX_K)
     llm_excerpt_sentences: int = 6  # evidence sentences a language model reads (about 270 prompt tokens)
     # Retrieval: set on RealTimeQA's questions asked before 2022-09-01 (docs/benchmarks.md, session 5).
-    fetch_k: int = 120  # candidates from each search before fusion
+    fetch_k: int = Field(120, ge=1)  # candidates from each search before fusion
     rrf_k: int = 60  # only scripts/ comparisons still use reciprocal rank fusion
-    bm25_weight: float = 0.3  # fusion: cosine similarity + bm25_weight * BM25 / the query's best BM25
+    bm25_weight: float = Field(0.3, ge=0)  # fusion: cosine similarity + bm25_weight * BM25 / the query's best BM25
     # The time prior: a passage's score is scaled by 1 + recency_weight * 2^(-days / half-life),
     # days between its article's date and the range the question names ("in December 2022"),
     # else the recent_days up to its as-of date (today without one); undated: the mean of the dated.
-    recency_weight: float = 1.0
-    recency_half_life: float = 2.0
-    recent_days: int = 7
-    embed_batch_size: int = 64
+    recency_weight: float = Field(1.0, ge=0)
+    recency_half_life: float = Field(2.0, gt=0)
+    recent_days: int = Field(7, ge=0)
+    embed_batch_size: int = Field(64, ge=1)
     embed_backend: Literal["onnx-int8", "torch"] = "onnx-int8"
     # An OpenAI-compatible embedding server (rag/embed_http.py): when set, it embeds instead of
     # embed_backend, embed_batch_size texts per request. embed_model: the name it serves (default:
@@ -56,7 +61,7 @@ class Settings(BaseSettings):
     embed_url: str | None = None
     embed_model: str | None = None
     embed_api_key: str | None = None
-    embed_timeout: float = 60.0
+    embed_timeout: float = Field(60.0, gt=0)
 
     # A name in rag.generators.REGISTRY, which this lower layer cannot import: an unknown name is
     # refused where it is used (GeneratorUnavailable listing the registered ones; `rag serve-check`).
@@ -66,15 +71,35 @@ class Settings(BaseSettings):
     model: str = "qwen2.5-coder-1.5b-instruct"
     openai_base_url: str = "http://127.0.0.1:8080/v1"
     openai_api_key: str = "not-needed"
-    request_timeout: float = 60.0
-    max_answer_tokens: int = 200
+    request_timeout: float = Field(60.0, gt=0)
+    max_answer_tokens: int = Field(200, ge=1)
     threads: int = Field(default_factory=lambda: os.cpu_count() or 2)
 
     ui_auth: str | None = None
-    max_question_chars: int = 2000
+    max_question_chars: int = Field(2000, ge=1)
     # Longest article indexed, in characters (the longest RealTimeQA article has 100,000). A
     # bigger "article" is a dump, not a story: embedding 50 MB takes hours on a laptop CPU.
     max_article_chars: int = 1_000_000
+
+    def __init__(self, **values: Any) -> None:
+        """Read the environment (and `values`); a bad value is a RagError naming the variable."""
+        try:
+            super().__init__(**values)
+        except ValidationError as err:
+            raise RagError(_advice(err)) from err
+
+    @field_validator("chroma_url", "openai_base_url", "embed_url")
+    @classmethod
+    def _is_url(cls, value: str | None) -> str | None:
+        if value is not None and (urlparse(value).scheme not in ("http", "https") or not urlparse(value).hostname):
+            raise ValueError(f"{value!r} is not an http(s) URL, e.g. http://127.0.0.1:8000")
+        return value
+
+    @model_validator(mode="after")
+    def _overlap_below_size(self) -> Settings:
+        if self.chunk_overlap >= self.chunk_size:
+            raise ValueError(f"chunk_overlap ({self.chunk_overlap}) must be smaller than chunk_size ({self.chunk_size})")
+        return self
 
     @property
     def chroma_dir(self) -> Path:
@@ -87,3 +112,13 @@ class Settings(BaseSettings):
     @property
     def models_dir(self) -> Path:
         return self.data_dir / "models"
+
+
+def _advice(err: ValidationError) -> str:
+    """'RAG_TOP_K=0: Input should be greater than or equal to 1', one line per bad setting."""
+    lines = []
+    for problem in err.errors():
+        field = ".".join(str(part) for part in problem["loc"])
+        name = f"RAG_{field.upper()}" if field else "settings"
+        lines.append(f"{name}={problem.get('input')!r}: {problem['msg']}" if field else f"{name}: {problem['msg']}")
+    return "Bad configuration: " + "; ".join(lines) + ". Fix the environment variable (or the Settings argument)."

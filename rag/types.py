@@ -7,6 +7,8 @@ from dataclasses import asdict, dataclass, field
 from datetime import date
 from typing import Any, Protocol
 
+from rag.errors import QuestionError
+
 REFUSAL = "The articles don't say."
 
 
@@ -108,6 +110,13 @@ class Answer:
     timings: dict[str, float] = field(default_factory=dict)
     scope: TimeScope | None = None  # the as-of date and the time the question was read as asking about
 
+    def __str__(self) -> str:
+        """What `print(answer(...))` shows: the text, a note, and one line per cited source
+        (the dataclass's own repr would print every passage retrieved)."""
+        sources = [f"[{c.number}] {c.title or c.article_id} ({', '.join(filter(None, [c.outlet, c.dated]))})"
+                   f"{'' if c.verified else ' (unverified)'}" for c in self.citations]
+        return "\n".join([self.text, *([self.note] if self.note else []), *([""] + sources if sources else [])])
+
     def to_dict(self) -> dict[str, Any]:
         """The answer as JSON-able data: what `/ask` and `rag ask --json` return."""
         scope = self.scope or TimeScope()
@@ -166,8 +175,37 @@ class Filters:
     date_to: date | None = None
     as_of: date | None = None
 
+    def __post_init__(self) -> None:
+        """The same checks for the API, the CLI and the UI: a filter that cannot match is an
+        error saying so, not a silent "The articles don't say."."""
+        if isinstance(self.article_ids, str) or not all(isinstance(a, str) for a in self.article_ids):
+            raise QuestionError(f"article_ids must be a tuple of article ids; got {self.article_ids!r}.")
+        for name in ("date_from", "date_to", "as_of"):
+            value = getattr(self, name)
+            if value is not None and not isinstance(value, date):
+                raise QuestionError(f"{name} must be a date (YYYY-MM-DD); got {value!r}.")
+        if self.date_from and self.date_to and self.date_from > self.date_to:
+            raise QuestionError(f"The date range is empty: from {self.date_from} is after to {self.date_to}. "
+                                "Swap the two dates.")
+
+    @classmethod
+    def parse(cls, outlet: str | None = "", since: str | None = "", until: str | None = "",
+              article_ids: tuple[str, ...] = ()) -> Filters:
+        """Filters from text as typed (a form, a command line): dates as YYYY-MM-DD, blanks ignored."""
+        return cls(article_ids, (outlet or "").strip(), _day(since, "from"), _day(until, "to"))
+
     def is_empty(self) -> bool:
         return not (self.article_ids or self.outlet or self.date_from or self.date_to or self.as_of)
+
+
+def _day(text: str | None, which: str) -> date | None:
+    if not text or not text.strip():
+        return None
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise QuestionError(f"The '{which}' date {text.strip()!r} is not a date; write it as YYYY-MM-DD, "
+                            "e.g. 2023-02-01.") from None
 
 
 @dataclass(frozen=True)

@@ -24,13 +24,13 @@ SUPPORT_THRESHOLD = 0.7  # share of a claim's content words the passage must con
 # A sentence that gives orders to the assistant is text injected into an article, not a
 # reported fact: a claim it supports best ("PWNED") is not verified by it.
 INSTRUCTION = re.compile(
-    r"\b(ignore|disregard|forget|override)\W+(\w+\W+){0,3}(instructions?|prompts?)\b|\bsystem prompt\b", re.I,
+    r"\b(ignore|disregard|forget|override)\W+(\w+\W+){0,3}(instructions?|prompts?)\b|\bsystem prompt\b", re.IGNORECASE,
 )
 MARKER = re.compile(r"\s*\[(\d+(?:\s*,\s*\d+)*)\??\]")
 REFUSAL_PATTERNS = re.compile(
     r"articles? (do not|don't|does not|doesn't) (say|mention|state|contain|answer)|"
     r"(passages?|context) (do not|don't|does not|doesn't) (say|mention|state|contain|answer|provide)|"
-    r"(not|no) (enough )?information", re.I,
+    r"(not|no) (enough )?information", re.IGNORECASE,
 )
 
 

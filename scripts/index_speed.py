@@ -28,7 +28,7 @@ Levers, as `name:key=value,...` in `--variants`:
             parallel=0|1 (batches side by side vs intra-op threads; OnnxEmbedder's default 1),
             processes=N (N embedding processes of one thread each, instead of OnnxEmbedder),
             title=0 (embed the passage without its title; the keyword index is unchanged),
-            chunk=N (Settings.chunk_size), buffer=N (chunks per embed call, pipeline EMBED_BUFFER),
+            chunk=N (Settings.chunk_size), buffer=N (chunks per embed call, rag.indexer.EMBED_BUFFER),
             prefetch=1 (read, clean and chunk the next batch in a thread while this one embeds),
             writers=N (N processes, each `Rag.index` of every Nth article into the same folder,
             each with threads=1 unless threads= is given; the clock starts when all have warmed up)
@@ -318,7 +318,8 @@ def run_writers(sample: Path, data_dir: Path, opts: dict[str, int]) -> dict[str,
 def run_ours(sample: Path, data_dir: Path, opts: dict[str, int]) -> dict[str, Any]:
     if opts.get("writers"):
         return run_writers(sample, data_dir, opts)
-    from rag import Rag, Settings, pipeline
+    from rag import Rag, Settings
+    from rag import indexer as pipeline  # the indexing loop (moved out of rag.pipeline)
     from rag.chunk import Chunker
     from rag.embed import OnnxEmbedder
 

@@ -28,7 +28,7 @@ import numpy as np
 
 from rag import Rag, Settings
 from rag.keyword import KeywordIndex, SyncState
-from rag.pipeline import EMBED_BUFFER
+from rag.indexer import EMBED_BUFFER
 from rag.sync import KeywordSync, keyword_doc, keyword_text
 from rag.types import Chunk
 from vectorstore import IndexSpec, open_store

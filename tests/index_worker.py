@@ -27,7 +27,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import rag.pipeline  # noqa: E402
+import rag.indexer  # noqa: E402
 from rag import Rag, Settings  # noqa: E402
 from rag.embed import DIMENSION, MODEL_NAME  # noqa: E402
 from vectorstore.chroma import ChromaStore  # noqa: E402
@@ -59,7 +59,7 @@ def say(line: str) -> None:
 
 
 def index(data: Path, source: Path, buffer: int, die_after_upsert: bool) -> None:
-    rag.pipeline.EMBED_BUFFER = buffer
+    rag.indexer.EMBED_BUFFER = buffer
     real = Rag(Settings(data_dir=data)).embedder
     real.embed(["load the model before the clock starts"])
     counting = CountingEmbedder(real)
@@ -123,7 +123,7 @@ def peak_mib() -> float:
 def main(argv: list[str]) -> None:
     command, data = argv[0], Path(argv[1])
     if command == "index":
-        buffer = int(argv[argv.index("--buffer") + 1]) if "--buffer" in argv else rag.pipeline.EMBED_BUFFER
+        buffer = int(argv[argv.index("--buffer") + 1]) if "--buffer" in argv else rag.indexer.EMBED_BUFFER
         index(data, Path(argv[2]), buffer, "--die-after-upsert" in argv)
     elif command == "check":
         check(data)

@@ -1,18 +1,18 @@
 """Generated news-like articles for the indexing tests: deterministic for a seed, with
-versions that change, add or drop paragraphs, so re-indexing exercises the replace path; and a
-tiny deterministic embedder for tests whose subject is ids and spans, not vectors."""
+versions that change, add or drop paragraphs, so re-indexing exercises the replace path. The
+tiny deterministic embedder for tests whose subject is ids and spans, not vectors, ships in the
+package (rag.testing.HashEmbedder) and is re-exported here."""
 
 from __future__ import annotations
 
-import hashlib
 import random
 from pathlib import Path
 
-import numpy as np
+from rag.testing import HashEmbedder
 
-WORDS = ("council harbor minister budget river strike vote court bridge mayor energy grain export "
-         "province festival hospital railway election treaty drought museum satellite union tariff "
-         "vaccine reactor ferry protest senate forest coastline factory airport police weather").split()
+__all__ = ["HashEmbedder", "article", "paragraph", "write_corpus"]
+
+WORDS = ["council", "harbor", "minister", "budget", "river", "strike", "vote", "court", "bridge", "mayor", "energy", "grain", "export", "province", "festival", "hospital", "railway", "election", "treaty", "drought", "museum", "satellite", "union", "tariff", "vaccine", "reactor", "ferry", "protest", "senate", "forest", "coastline", "factory", "airport", "police", "weather"]
 PLACES = ["Kelvale", "Ostrava", "Tallport", "Maribel", "Dunmore", "Orvieto", "Lakeshore", "Brenholm"]
 
 
@@ -51,12 +51,3 @@ def write_corpus(folder: Path, n: int, versions: dict[int, int] | None = None) -
     return folder
 
 
-class HashEmbedder:
-    """Deterministic unit vectors from a hash of the text: same text, same vector."""
-
-    name, dim = "hash-embedder", 8
-
-    def embed(self, texts: list[str]) -> np.ndarray:
-        rows = [np.frombuffer(hashlib.sha256(t.encode()).digest()[:32], dtype=np.uint8)[: self.dim] for t in texts]
-        vectors = np.array(rows, dtype=np.float32).reshape(len(texts), self.dim) + 1
-        return vectors / np.linalg.norm(vectors, axis=1, keepdims=True)

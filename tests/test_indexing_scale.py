@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import rag.pipeline
+import rag.indexer
 from rag import IngestError, Rag, Settings
 from rag.types import Chunk
 from tests.synthetic import HashEmbedder, paragraph, write_corpus
@@ -64,7 +64,7 @@ def test_delete_articles_and_writing_generations(tmp_path):
 
 
 def test_batches_look_up_only_their_own_articles_and_report_progress_once_each(tmp_path, monkeypatch):
-    monkeypatch.setattr(rag.pipeline, "EMBED_BUFFER", 5)
+    monkeypatch.setattr(rag.indexer, "EMBED_BUFFER", 5)
     source = write_corpus(tmp_path / "src", 12)
     r = Rag(Settings(data_dir=tmp_path / "data"), embedder=HashEmbedder())
     lookups: list[list[str]] = []
@@ -82,7 +82,7 @@ def test_batches_look_up_only_their_own_articles_and_report_progress_once_each(t
 
 @pytest.mark.parametrize("buffer", [1, 256])
 def test_the_last_copy_of_a_duplicated_article_id_wins(tmp_path, monkeypatch, buffer):
-    monkeypatch.setattr(rag.pipeline, "EMBED_BUFFER", buffer)  # copies in separate batches, or in one
+    monkeypatch.setattr(rag.indexer, "EMBED_BUFFER", buffer)  # copies in separate batches, or in one
     lines = [{"id": "dup", "text": "Ferry crews in Tallport went on strike for higher pay on Monday."},
              {"id": "other", "text": "The Ostrava mill closed after 90 years of steel making on Friday."},
              {"id": "dup", "text": "The Kelvale harbor bridge opened on 3 May 2024 after six years of work."}]

@@ -18,7 +18,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import rag.pipeline
+import rag.indexer
 from rag import Rag, Settings
 from rag.chunk import Chunker
 from rag.clean import clean
@@ -101,7 +101,7 @@ def by_article(r: Rag) -> dict[str, set[str]]:
 @given(before=ARTICLE_SETS, after=ARTICLE_SETS, buffer=st.sampled_from([1, 3, 256]))
 def test_reindexing_changes_nothing_and_an_update_equals_a_clean_index(data_dir, tmp_path, before, after, buffer,
                                                                         monkeypatch):
-    monkeypatch.setattr(rag.pipeline, "EMBED_BUFFER", buffer)  # batches of 1 chunk up to all at once
+    monkeypatch.setattr(rag.indexer, "EMBED_BUFFER", buffer)  # batches of 1 chunk up to all at once
     source = write(tmp_path / "src", before)
     r = fresh_rag(data_dir)
     first = r.index([source])

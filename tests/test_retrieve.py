@@ -50,3 +50,17 @@ def test_with_no_dated_article_near_the_time_asked_about_undated_ones_get_no_boo
     r = ranker(bm25_weight=0.0, recency_weight=1.0, recency_half_life=2.0)
     today = TimeScope(now=date(2026, 12, 2))  # an archive of 2022 asked today: nothing is recent
     assert articles(r, today, dense=[("old1", 0.62), ("und1", 0.60), ("new1", 0.58)]) == ["old", "undated", "new"]
+
+
+def test_the_retriever_is_a_langchain_retriever_returning_documents(tmp_path: Path) -> None:
+    """`HybridRetriever` composes with LangChain: `invoke` runs the same search as the pipeline."""
+    from rag import Rag, Settings
+    from rag.pipeline import default_corpus
+    from rag.testing import HashEmbedder, MemoryStore
+
+    r = Rag(Settings(data_dir=tmp_path), embedder=HashEmbedder(), store=MemoryStore())
+    r.index([default_corpus()])
+    documents = r.retriever.invoke("Belarus dependent on Russia for security and fuel")
+    passages = r.retrieve("Belarus dependent on Russia for security and fuel")
+    assert [d.id for d in documents] == [p.chunk.id for p in passages] and len(documents) == r.settings.top_k
+    assert documents[0].page_content == passages[0].chunk.text and documents[0].metadata["score"] == passages[0].score

@@ -84,7 +84,7 @@ def kill_before_publishing(r: Rag, monkeypatch: pytest.MonkeyPatch) -> None:
         raise Killed
 
     monkeypatch.setattr(r.sync, "publish", die)
-    monkeypatch.setattr(r, "_settle", lambda: None)  # a dead process settles nothing
+    monkeypatch.setattr(r.indexer, "_settle", lambda: None)  # a dead process settles nothing
 
 
 def test_an_embedded_store_repairs_a_killed_write_on_the_next_read(tmp_path, monkeypatch):
