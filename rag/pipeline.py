@@ -162,7 +162,7 @@ class Rag:
 
     def _verdict(self, prompt: Prompt, filters: Filters | None) -> Verdict:
         if len(self.keyword) == 0:
-            return Verdict(False, "no_evidence", "The index is empty. Add articles with `rag index PATH` "
+            return Verdict(False, "empty_index", "The index is empty. Add articles with `rag index PATH` "
                                                  "or in the Articles tab of the UI.")
         verdict = Verdict(True) if prompt.synthesis and prompt.evidence else \
             judge(prompt.question, prompt.evidence, self.keyword.knows)

@@ -102,8 +102,9 @@ class Answer:
     passages: list[Passage] = field(default_factory=list)
     query: str = ""  # the standalone query actually searched (after condensation)
     refused: bool = False
-    # Why it refused: "no_evidence" (nothing in the articles is about the question) or
-    # "not_answered" (passages are about it, none answers it); "" when it answered.
+    # Why it refused: "no_evidence" (nothing in the articles is about the question),
+    # "not_answered" (passages are about it, none answers it) or "empty_index" (no articles
+    # indexed: `note` says how to add some); "" when it answered.
     refusal: str = ""
     note: str = ""  # one plain sentence for the reader, e.g. which asked-about word no article uses
     generator: str = ""
@@ -123,7 +124,7 @@ class Answer:
         return {
             "answer": self.text,
             "refused": bool(self.refused or not self.citations),
-            "refusal": self.refusal,  # "no_evidence" (nothing relevant) or "not_answered" (relevant, no answer)
+            "refusal": self.refusal,  # "no_evidence", "not_answered" or "empty_index" (see above)
             "note": self.note,
             "citations": [c.to_dict() for c in self.citations],
             "scope": {"as_of": scope.as_of.isoformat() if scope.as_of else None,

@@ -1,18 +1,23 @@
-"""The UI's pure helpers: HTML rendering (escaping!), filters, auth, and launch defaults."""
+"""The UI's HTML (`ui/render.py`: escaping!) and the app (`ui/app.py`): layout, launch defaults, the API's
+error edge. What each event does is tested in tests/test_ui_handlers.py."""
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from datetime import date
-from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
+import gradio as gr
 import pytest
 
-from rag import Rag
-from rag.errors import GeneratorUnavailable, QuestionError, RagError
+from rag import REFUSAL, Settings
+from rag.errors import QuestionError, RagError
 from rag.types import Answer, ArticleInfo, Chunk, Citation, IndexReport, TimeScope
-from ui import render
+from tests.ui_helpers import Elements
+from ui import app, handlers, render
+from ui.turns import Turn
 
 PASSAGE = 'Intro sentence. Belarus <script>alert(1)</script> depends on "Russia" for fuel & security. Tail.'
 
@@ -21,58 +26,21 @@ def citation(number: int = 1, verified: bool = True, **over: Any) -> Citation:
     start = 100
     quote = 'Belarus <script>alert(1)</script> depends on "Russia" for fuel & security.'
     q0 = start + PASSAGE.index(quote)
-    fields: dict[str, Any] = dict(
-        number=number, article_id="a<1>.txt", title="Title <img src=x onerror=alert(1)>", outlet="Outlet & Co",
-        published="2022-12-19", url="https://example.org/a?x=1&y=2", passage=PASSAGE, start=start,
-        end=start + len(PASSAGE), quote=quote, quote_start=q0, quote_end=q0 + len(quote), verified=verified,
-        support=0.9,
-    )
+    fields: dict[str, Any] = {
+        "number": number, "article_id": "a<1>.txt", "title": "Title <img src=x onerror=alert(1)>",
+        "outlet": "Outlet & Co", "published": "2022-12-19", "url": "https://example.org/a?x=1&y=2",
+        "passage": PASSAGE, "start": start, "end": start + len(PASSAGE), "quote": quote, "quote_start": q0,
+        "quote_end": q0 + len(quote), "verified": verified, "support": 0.9,
+    }
     fields.update(over)
     return Citation(**fields)
-
-
-def cdict(**kw: Any) -> dict[str, Any]:
-    return render.citation_dict(citation(**kw))
-
-
-class Elements(HTMLParser):
-    """The elements (tag, attributes) and the visible text of an HTML fragment, as a browser reads them."""
-
-    def __init__(self, html: str) -> None:
-        super().__init__(convert_charrefs=True)
-        self.elements: list[tuple[str, dict[str, str]]] = []
-        self.text_parts: list[str] = []
-        self.feed(html)
-        self.close()
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.elements.append((tag, {k: v or "" for k, v in attrs}))
-
-    def handle_data(self, data: str) -> None:
-        self.text_parts.append(data)
-
-    @property
-    def text(self) -> str:
-        return "".join(self.text_parts)
-
-    def find(self, tag: str, cls: str = "") -> list[dict[str, str]]:
-        return [a for t, a in self.elements if t == tag and (not cls or cls in a.get("class", "").split())]
-
-
-def dataset(attrs: dict[str, str]) -> dict[str, str]:
-    """What the page's `title.dataset` holds: data-quote-start -> quoteStart, values as strings."""
-    def camel(name: str) -> str:
-        head, *rest = name.split("-")
-        return head + "".join(part.capitalize() for part in rest)
-
-    return {camel(k[5:]): v for k, v in attrs.items() if k.startswith("data-")}
 
 
 # -- answer text --------------------------------------------------------------------------------------------
 
 def test_answer_markers_become_links_and_text_is_escaped() -> None:
     html = render.answer_html("Fuel <b>and</b> security [1]. More [2?]. Unknown [7].",
-                              [cdict(number=1), cdict(number=2, verified=False)], turn=3)
+                              [citation(number=1), citation(number=2, verified=False)], turn=3)
     assert '<a class="cite" href="#src-3-1" title="Source 1">[1]</a>' in html
     assert 'class="cite cite-unverified" href="#src-3-2"' in html and "[2?]</a>" in html
     assert "unverified" in html.split('href="#src-3-2"')[1].split("</a>")[0]
@@ -81,7 +49,7 @@ def test_answer_markers_become_links_and_text_is_escaped() -> None:
 
 
 def test_citation_unverified_in_data_is_marked_even_without_question_mark() -> None:
-    html = render.answer_html("Claim [1].", [cdict(number=1, verified=False)], turn=1)
+    html = render.answer_html("Claim [1].", [citation(number=1, verified=False)], turn=1)
     assert "cite-unverified" in html and "[1?]" in html
 
 
@@ -97,30 +65,30 @@ def test_streaming_html_is_escaped() -> None:
 # -- sources panel ------------------------------------------------------------------------------------------
 
 def test_passage_marks_the_quote_inside_the_passage_and_escapes_everything() -> None:
-    html = render.passage_html(cdict())
+    html = render.passage_html(citation())
     assert html.startswith("Intro sentence. <mark class=\"quote\">Belarus &lt;script&gt;alert(1)&lt;/script&gt;")
     assert "&quot;Russia&quot; for fuel &amp; security.</mark> Tail." in html
     assert "<script>" not in html
 
 
 def test_passage_falls_back_to_finding_the_quote_when_offsets_do_not_fit() -> None:
-    html = render.passage_html(cdict(quote_start=0, quote_end=5))
+    html = render.passage_html(citation(quote_start=0, quote_end=5))
     assert '<mark class="quote">Belarus &lt;script&gt;' in html
-    plain = render.passage_html(cdict(quote_start=0, quote_end=5, quote="not there"))
+    plain = render.passage_html(citation(quote_start=0, quote_end=5, quote="not there"))
     assert "<mark" not in plain and "Intro sentence." in plain
 
 
 def test_source_card_escapes_metadata_and_marks_verification() -> None:
-    ok = render.source_card(cdict(number=2), turn=4)
+    ok = render.source_card(citation(number=2), turn=4)
     assert 'id="src-4-2"' in ok and "verified</span>" in ok
     assert "Title &lt;img src=x onerror=alert(1)&gt;" in ok and "<img" not in ok
-    bad = render.source_card(cdict(number=1, verified=False, url="javascript:alert(1)"), turn=1)
+    bad = render.source_card(citation(number=1, verified=False, url="javascript:alert(1)"), turn=1)
     assert "src-unverified" in bad and "badge-warn" in bad and ">unverified<" in bad
     assert "javascript:" not in bad and not Elements(bad).find("a", "src-link")
 
 
 def test_source_card_shows_title_outlet_date_and_a_safe_link() -> None:
-    card = Elements(render.source_card(cdict(number=2), turn=4))
+    card = Elements(render.source_card(citation(number=2), turn=4))
     text = " ".join(card.text.split())
     assert text.startswith("[2] Title <img src=x onerror=alert(1)> verified")
     assert "Outlet & Co · 2022-12-19 · example.org ↗" in text
@@ -139,18 +107,18 @@ def test_source_card_shows_title_outlet_date_and_a_safe_link() -> None:
 ])
 def test_source_card_says_how_the_date_is_known(over: dict[str, Any], shown: str) -> None:
     c = citation(**over)
-    assert shown in Elements(render.source_card(render.citation_dict(c), turn=1)).text
+    assert shown in Elements(render.source_card(c, turn=1)).text
     assert c.dated in shown  # the same words as the API's Citation.dated
 
 
 def test_source_card_falls_back_to_the_id_only_without_a_title() -> None:
-    untitled = Elements(render.source_card(cdict(title="", url=""), turn=1))
+    untitled = Elements(render.source_card(citation(title="", url=""), turn=1))
     assert untitled.find("a", "src-open") and "a<1>.txt" in untitled.text and not untitled.find("a", "src-link")
 
 
 def test_source_card_attributes_cannot_be_broken_out_of() -> None:
     hostile = 'x" onclick="alert(1)" data-x="'
-    card = Elements(render.source_card(cdict(article_id=hostile, quote=hostile, title=hostile,
+    card = Elements(render.source_card(citation(article_id=hostile, quote=hostile, title=hostile,
                                              url='https://e.org/"onmouseover="alert(1)'), turn=1))
     (opener,) = card.find("a", "src-open")
     assert opener["data-article"] == hostile and opener["data-quote"] == hostile
@@ -159,7 +127,8 @@ def test_source_card_attributes_cannot_be_broken_out_of() -> None:
 
 def test_dated_matches_citation_dated() -> None:
     for published, inferred in [("2022-12-19", False), ("2022-12-19", True), ("", False)]:
-        assert render.dated(published, inferred) == citation(published=published, date_inferred=inferred).dated
+        shown = Elements(render.date_html(published, inferred)).text
+        assert shown == citation(published=published, date_inferred=inferred).dated
 
 
 # -- the whole article --------------------------------------------------------------------------------------
@@ -225,74 +194,12 @@ def test_article_view_never_shows_the_hash_id_as_title_when_there_is_one() -> No
     assert '<h2 class="art-title" id="nr-article-title">t.txt</h2>' in untitled
 
 
-class FakeStore:
-    """The two reads the article view makes."""
-
-    def __init__(self, chunks: list[Chunk]) -> None:
-        self.by_id = {c.id: c for c in chunks}
-        self.reads: list[int] = []
-
-    def ids_of(self, article_id: str) -> set[str]:
-        return {cid for cid, c in self.by_id.items() if c.article_id == article_id}
-
-    def get(self, ids: list[str]) -> dict[str, Chunk]:
-        self.reads.append(len(ids))
-        return {i: self.by_id[i] for i in ids if i in self.by_id}
-
-
-def test_article_html_reads_every_chunk_and_takes_the_cards_attributes(monkeypatch: pytest.MonkeyPatch) -> None:
-    from rag import pipeline
-    from ui import app
-
-    quote = "Second paragraph holds the quoted sentence."
-    second = span_of(quote + " And more.")
-    rag = FakeRag(None)
-    rag.store = FakeStore(article_chunks([span_of("Third line."), second, span_of("First <script>")]))
-    monkeypatch.setattr(pipeline, "READ_BATCH", 2)
-    card = cdict(article_id="t.txt", start=second[0], end=second[1], quote=quote, quote_start=second[0],
-                 quote_end=second[0] + len(quote))
-    (opener,) = Elements(render.source_card(card, turn=1)).find("a", "src-open")
-    html = app.article_html(rag, dataset(opener))  # type: ignore[arg-type]
-    assert rag.store.reads == [2, 1]  # read in batches
-    assert f'<mark class="art-quote">{quote}</mark>' in html
-    assert "Third line." in html and "First &lt;script&gt;" in html
-    # whatever the page sends, the answer is an article view (or "not indexed"), never an error
-    odd = {"article": "t.txt", "start": "x", "quoteStart": None}
-    assert "<mark" not in app.article_html(rag, odd)  # type: ignore[arg-type]
-    assert "no longer in the index" in app.article_html(rag, {"article": "missing.txt"})  # type: ignore[arg-type]
-    assert "no longer in the index" in app.article_html(rag, {})  # type: ignore[arg-type]
-
-
-def test_article_view_of_a_real_answer_and_the_corpus_dates(seed_rag: Rag) -> None:
-    """The built-in corpus, really indexed: the card's attributes open the cited article with the
-    passage marked, and the Articles table says how each date is known."""
-    from ui import app
-
-    ans = seed_rag.answer("What is landlocked Belarus dependent on Russia for?")
-    c = render.citation_dict(ans.citations[0])
-    (opener,) = Elements(render.source_card(c, turn=1)).find("a", "src-open")
-    html = app.article_html(seed_rag, dataset(opener))
-    view = Elements(html)
-    assert f'<mark class="art-quote">{render.esc(c["quote"])}</mark>' in html
-    assert c["passage"] in view.text and view.find("h2")[0] and c["title"] in view.text
-    chunks = seed_rag.article_chunks(c["article_id"])
-    assert len(chunks) > 1 and all(ch.text in view.text for ch in chunks)  # the whole stored article
-
-    expected = {"000": "date unknown", "001": "date unknown", "002": "2022-12-16", "003": "2022-12-19 (inferred)",
-                "004": "date unknown"}
-    articles = seed_rag.articles()
-    assert sorted(a.id[:3] for a in articles) == sorted(expected)
-    for a in articles:
-        row = Elements(render.articles_html([a])).text
-        assert expected[a.id[:3]] in row and (a.id[:3] == "003") == ("(inferred)" in row), row
-
-
 def test_sources_html_newest_turn_open_errors_skipped_refusal_says_no_sources() -> None:
-    turns = [
-        {"question": "q1 <i>", "answer": "A [1].", "citations": [cdict(number=1)], "refused": False},
-        {"question": "q2", "answer": "boom", "citations": [], "error": True},
-        {"question": "q3", "answer": "The articles don't say.", "citations": [], "refused": True},
-    ]
+    turns = (
+        Turn("q1 <i>", Answer("A [1].", [citation(number=1)])),
+        Turn("q2", error="boom"),
+        Turn("q3", Answer(REFUSAL, [], refused=True)),
+    )
     html = render.sources_html(turns)
     assert html.index('id="turn-3"') < html.index('id="turn-1"')
     assert '<details class="turn" id="turn-3" open>' in html
@@ -300,61 +207,44 @@ def test_sources_html_newest_turn_open_errors_skipped_refusal_says_no_sources() 
     assert 'id="turn-2"' not in html
     assert "q1 &lt;i&gt;" in html
     assert "No sources" in html
-    assert "Sources appear here" in render.sources_html([])
+    assert "Sources appear here" in render.sources_html(())
 
 
-def test_chat_messages_and_history() -> None:
-    turns = [
-        {"question": "<q>", "answer": "A [1].", "citations": [cdict(number=1)], "refused": False, "meta": "x · 1 s"},
-        {"question": "bad", "answer": "No model <here>", "citations": [], "error": True},
-        {"question": "q3", "answer": "The articles don't say.", "citations": [], "refused": True},
-    ]
+def test_chat_messages() -> None:
+    turns = (
+        Turn("<q>", Answer("A [1].", [citation(number=1)], query="<q>", generator="x"), seconds=1.04),
+        Turn("bad", error="No model <here>"),
+        Turn("q3", Answer(REFUSAL, [], refused=True, query="q3 condensed")),
+    )
     msgs = render.chat_messages(turns)
     assert [m["role"] for m in msgs] == ["user", "assistant"] * 3
     assert msgs[0]["content"] == "&lt;q&gt;"
-    assert 'href="#src-1-1"' in msgs[1]["content"] and "x · 1 s" in msgs[1]["content"]
+    assert 'href="#src-1-1"' in msgs[1]["content"] and "x · 1.0 s · 1 source<" in msgs[1]["content"]
+    assert "Searched for" not in msgs[1]["content"]  # the query is the question itself
     assert "rag-error" in msgs[3]["content"] and "No model &lt;here&gt;" in msgs[3]["content"]
-    assert "do not answer this" in msgs[5]["content"]
-    assert render.history_pairs(turns) == [("<q>", "A [1]."), ("q3", "The articles don't say.")]
+    assert "do not answer this" in msgs[5]["content"] and "Searched for: “q3 condensed”" in msgs[5]["content"]
+
+
+def test_a_turn_whose_citations_all_failed_is_shown_as_a_refusal() -> None:
+    turn = Turn("q", Answer("Something.", []))  # not marked refused, but nothing supports it
+    assert turn.refused and "No sources are shown" in render.assistant_html(turn, 1)
+    assert not Turn("q", error="x").refused and not Turn("q", Answer("A [1].", [citation()])).refused
 
 
 def test_meta_line() -> None:
-    line = render.meta_line([cdict(number=1), cdict(number=2, verified=False)], "extractive", 1.234)
-    assert line == "extractive · 1.2 s · 2 sources · 1 unverified"
-    assert render.meta_line([], "extractive", None, date(2022, 12, 17)) == "extractive · as of 2022-12-17"
+    ans = Answer("A [1] [2?].", [citation(number=1), citation(number=2, verified=False)], generator="extractive")
+    assert render.meta_line(ans, 1.234) == "extractive · 1.2 s · 2 sources · 1 unverified"
+    as_of = Answer("x", [], generator="extractive", scope=TimeScope(date(2022, 12, 17)))
+    assert render.meta_line(as_of, None) == "extractive · as of 2022-12-17"
 
 
 def test_refusal_shows_the_answers_note() -> None:
     note = ("No article in the date range is about this question. "
             "The date filter left out 3 articles with no known date.")
-    turn = {"question": "q", "answer": "The articles don't say.", "citations": [], "refused": True,
-            "refusal": "no_evidence", "note": note + " <i>"}
-    bubble = render.chat_messages([turn])[1]["content"]
+    turn = Turn("q", Answer(REFUSAL, [], refused=True, refusal="no_evidence", note=note + " <i>"))
+    bubble = render.chat_messages((turn,))[1]["content"]
     assert "Nothing in the indexed articles is about this question." in bubble
     assert note + " &lt;i&gt;" in bubble
-
-
-def test_answer_payload_is_json_able() -> None:
-    import json
-
-    ans = Answer("A [1].", [citation()], query="q", generator="extractive", timings={"total": 1.23456})
-    payload = render.answer_payload("Q?", ans)
-    assert json.loads(json.dumps(payload))["citations"][0]["quote"].startswith("Belarus")
-    assert payload["refused"] is False and payload["timings"] == {"total": 1.2346}
-    assert render.answer_payload("Q?", Answer("The articles don't say.", [], refused=True))["refused"] is True
-
-
-def test_answer_payload_has_the_scope_and_how_each_date_is_known() -> None:
-    import json
-
-    scope = TimeScope(date(2022, 12, 17), (date(2022, 12, 1), date(2022, 12, 31)))
-    ans = Answer("A [1].", [citation(date_inferred=True)], scope=scope)
-    payload = json.loads(json.dumps(render.answer_payload("Q?", ans)))
-    assert payload["scope"] == {"as_of": "2022-12-17", "prefer": ["2022-12-01", "2022-12-31"]}
-    c = payload["citations"][0]
-    assert c["date_inferred"] is True and c["dated"] == "2022-12-19 (inferred)"
-    assert render.answer_payload("Q?", Answer("x", []))["scope"] == {"as_of": None, "prefer": None}
-    assert Answer("x", [], scope=TimeScope()).to_dict()["scope"] == {"as_of": None, "prefer": None}
 
 
 # -- corpus panel -------------------------------------------------------------------------------------------
@@ -380,35 +270,100 @@ def test_index_summary_hides_server_paths() -> None:
     assert render.index_summary(IndexReport(errors=("x.txt: bad",))) == "Nothing was indexed. Skipped: x.txt: bad"
 
 
-def test_friendly_error() -> None:
-    assert render.friendly_error(QuestionError("The question is empty.")) == "The question is empty."
-    assert "make llm" in render.friendly_error(GeneratorUnavailable("Run `make llm`."))
-    msg = render.friendly_error(KeyError("secret internals"))
-    assert "KeyError" in msg and "secret" not in msg and "Traceback" not in msg
+def test_an_empty_index_says_how_to_add_articles() -> None:
+    empty = Elements(render.articles_html([])).text
+    assert "the index is empty" in empty and "Add some below" in empty and "rag index PATH" in empty
 
 
-# -- settings -----------------------------------------------------------------------------------------------
-
-def test_parse_filters() -> None:
-    f = render.parse_filters("Bloomberg", "2022-12-01", " 2022-12-31 ")
-    assert (f.outlet, f.date_from, f.date_to) == ("Bloomberg", date(2022, 12, 1), date(2022, 12, 31))
-    assert render.parse_filters(render.ANY_OUTLET, "", None).is_empty()
-    with pytest.raises(RagError, match="YYYY-MM-DD"):
-        render.parse_filters("", "19 Dec 2022", "")
-    with pytest.raises(RagError, match="after"):
-        render.parse_filters("", "2023-01-01", "2022-01-01")
+def test_removal_prompt_names_the_article_and_what_removing_costs() -> None:
+    prompt = Elements(render.removal_prompt(ArticleInfo("x<1>.txt", "<b>Bridge</b> opens", "O", "", 3))).text
+    assert prompt.startswith("Remove <b>Bridge</b> opens (x<1>.txt) from the index? This deletes its 3 passages")
 
 
-def test_parse_day_for_the_as_of_field() -> None:
-    assert render.parse_day(" 2022-12-17 ", "'as of'") == date(2022, 12, 17)
-    assert render.parse_day("", "'as of'") is None and render.parse_day(None, "'as of'") is None
-    with pytest.raises(RagError, match=r"The 'as of' date '17/12/2022' is not a date; use YYYY-MM-DD"):
-        render.parse_day("17/12/2022", "'as of'")
-    with pytest.raises(RagError, match="not a date"):
-        render.parse_day("2022-02-30", "'as of'")
+# -- the app: layout, events, launch ---------------------------------------------------------------------------
+
+class FakeRag:
+    """Just enough of `Rag` (a `ui.handlers.Backend`) to build the Blocks: no model, no index.
+    Answering raises `error`, as a broken backend would."""
+
+    def __init__(self, settings: Settings, error: Exception | None = None) -> None:
+        self.settings = settings
+        self.error = error or TypeError("'NoneType' object is not iterable")
+
+    def articles(self) -> list[ArticleInfo]:
+        return [ArticleInfo("a.txt", "A", "Outlet", "2022-12-19", 2)]
+
+    def article_chunks(self, article_id: str) -> list[Chunk]:
+        return []
+
+    def stream(self, question: str, history: Any = (), **options: Any) -> Any:
+        raise self.error
+
+    answer = stream  # what /ask called before the UI was split into layout and handlers
+
+    def index(self, paths: Any, progress: Any = None) -> IndexReport:
+        raise self.error
+
+    def remove(self, article_ids: Any) -> IndexReport:
+        raise self.error
 
 
-# -- launch: safe defaults ----------------------------------------------------------------------------------
+def endpoint(demo: gr.Blocks, name: str) -> Callable[..., Any]:
+    fn = next(f.fn for f in demo.fns.values() if f.api_name == name and f.api_visibility == "public")
+    assert fn is not None
+    return fn
+
+
+def triggers(demo: gr.Blocks, handler: str) -> set[tuple[str | None, str]]:
+    """The (elem_id, event) pairs that run the event handler named `handler`."""
+    return {(demo.blocks[block].elem_id, event) for f in demo.fns.values() if f.name == handler
+            for block, event in f.targets if block in demo.blocks}
+
+
+def test_ask_endpoint_reports_an_internal_error_as_one_and_logs_it(tmp_path: Path,
+                                                                   caplog: pytest.LogCaptureFixture) -> None:
+    """Issue 14, defect 6: a TypeError inside answering reached API clients as "Bad request: ...
+    history must be a list of [question, answer] pairs"; it is a bug: logged, and reported as one."""
+    ask = endpoint(app.build_app(FakeRag(Settings(data_dir=tmp_path))), "ask")
+    with caplog.at_level(logging.ERROR, logger="newsrag.ui"), pytest.raises(gr.Error) as raised:
+        ask("When did Putin visit Minsk?", [], 5, "", "", "", "", "")
+    assert raised.value.message == handlers.SOMETHING_WENT_WRONG
+    assert "history" not in raised.value.message and "Bad request" not in raised.value.message
+    (record,) = [r for r in caplog.records if r.name == "newsrag.ui"]
+    assert record.exc_info and record.exc_info[0] is TypeError and "/ask" in record.getMessage()
+
+
+def test_ask_endpoint_reports_a_rag_error_and_a_bad_history_as_what_they_are(tmp_path: Path,
+                                                                              caplog: pytest.LogCaptureFixture) -> None:
+    settings = Settings(data_dir=tmp_path)
+    ask = endpoint(app.build_app(FakeRag(settings, QuestionError("The question is empty."))), "ask")
+    with caplog.at_level(logging.ERROR), pytest.raises(gr.Error, match="The question is empty"):
+        ask("", [], 5, "", "", "", "", "")
+    with pytest.raises(gr.Error, match=r"Bad request: history must be a list of \[question, answer\] pairs.*turn 2"):
+        ask("Where?", [["q", "a"], ["only a question"]], 5, "", "", "", "", "")
+    with pytest.raises(gr.Error, match="'as of' date 'yesterday' is not a date"):
+        ask("Where?", [], 5, "", "", "", "", "yesterday")
+    assert not caplog.records  # the caller's mistakes are not logged as server faults
+    articles = endpoint(app.build_app(FakeRag(settings)), "articles")
+    assert articles() == [{"id": "a.txt", "title": "A", "outlet": "Outlet", "published": "2022-12-19", "chunks": 2,
+                           "date_inferred": False}]
+
+
+def test_removing_an_article_takes_a_confirmation(tmp_path: Path) -> None:
+    demo = app.build_app(FakeRag(Settings(data_dir=tmp_path)))
+    assert triggers(demo, "ask_to_remove") == {("remove-btn", "click")}  # the first click only asks
+    assert triggers(demo, "remove_article") == {("remove-confirm-btn", "click")}
+    assert triggers(demo, "cancel_removal") == {("remove-cancel-btn", "click"), ("remove-choice", "change")}
+
+
+def test_the_app_uses_the_shared_rag_by_default(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    import rag
+
+    shared = FakeRag(Settings(data_dir=tmp_path))
+    monkeypatch.setattr(rag, "_default", shared)
+    articles = endpoint(app.build_app(), "articles")
+    assert articles()[0]["id"] == "a.txt"
+
 
 def test_auth_pair() -> None:
     from ui.app import auth_pair
@@ -420,31 +375,13 @@ def test_auth_pair() -> None:
             auth_pair(bad)
 
 
-class FakeRag:
-    """Just enough of `Rag` to build the Blocks (no model, no index)."""
-
-    def __init__(self, settings: Any) -> None:
-        self.settings = settings
-        self.store: Any = None
-
-    def articles(self) -> list[ArticleInfo]:
-        return [ArticleInfo("a.txt", "A", "Outlet", "2022-12-19", 2)]
-
-    article_chunks = Rag.article_chunks  # the real reads, over the fake store
-
-
 @pytest.mark.filterwarnings("ignore::UserWarning:gradio.*")
 def test_launch_binds_localhost_and_reads_auth_from_settings(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    import gradio as gr
-
-    from rag import Settings
-    from ui import app
-
     monkeypatch.setenv("RAG_DATA_DIR", str(tmp_path))
     monkeypatch.setenv("RAG_UI_AUTH", "editor:hunter2")
     seen: dict[str, Any] = {}
     monkeypatch.setattr(gr.Blocks, "launch", lambda self, **kw: seen.update(kw))
-    demo = app.launch(rag=FakeRag(Settings()))  # type: ignore[arg-type]
+    demo = app.launch(rag=FakeRag(Settings()))
     assert seen["server_name"] == "127.0.0.1" and seen["server_port"] == 7860
     assert seen["auth"] == ("editor", "hunter2") and seen["share"] is False
     assert isinstance(demo, gr.Blocks)
@@ -453,5 +390,5 @@ def test_launch_binds_localhost_and_reads_auth_from_settings(monkeypatch: pytest
     assert api == {"ask", "articles"}
 
     monkeypatch.delenv("RAG_UI_AUTH")
-    app.launch(host="0.0.0.0", port=9999, rag=FakeRag(Settings()))  # type: ignore[arg-type]
+    app.launch(host="0.0.0.0", port=9999, rag=FakeRag(Settings()))
     assert seen["server_name"] == "0.0.0.0" and seen["server_port"] == 9999 and seen["auth"] is None

@@ -16,14 +16,18 @@ from typing import Any
 
 import pytest
 
-try:
-    from tests.ui_helpers import (
-        ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, ROOT, ask, last_answer, screenshot, ui_server, upload, user_messages,
-    )
-except ImportError:  # `pytest` run without the project root on sys.path
-    from ui_helpers import (  # type: ignore[no-redef]
-        ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, ROOT, ask, last_answer, screenshot, ui_server, upload, user_messages,
-    )
+from tests.ui_helpers import (
+    ARTIFACTS,
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    ROOT,
+    ask,
+    last_answer,
+    screenshot,
+    ui_server,
+    upload,
+    user_messages,
+)
 
 pytestmark = [
     pytest.mark.browser,
@@ -106,6 +110,18 @@ def choose(page: Any, label: str, option: str) -> None:
         "(i) => i.getAttribute('aria-label') === l && i.value === o)", arg=[label, option], timeout=5000)
 
 
+def page_width(page: Any) -> int:
+    return int(page.evaluate("() => Math.round(document.querySelector('.gradio-container').getBoundingClientRect().width)"))
+
+
+def aria_labels(page: Any) -> list[str]:
+    """The chat messages' aria-labels, once the page has relabelled them (it does so once a frame)."""
+    page.wait_for_function("""() => [...document.querySelectorAll('#chat [data-testid][aria-label]')].every(
+        (m) => /^(Question|Answer): /.test(m.getAttribute('aria-label')))""", timeout=5000)
+    return [str(label) for label in page.locator("#chat [data-testid][aria-label]").evaluate_all(
+        "(ms) => ms.map((m) => m.getAttribute('aria-label'))")]
+
+
 def assert_no_traceback(page: Any) -> None:
     content = page.content()
     assert "Traceback" not in content
@@ -125,7 +141,8 @@ def test_first_open_shows_examples_and_title(page: Any) -> None:
     assert page.title() == "newsrag — cited answers from your news articles"
     for q in ("When did Putin visit Minsk in December 2022?", "What is landlocked Belarus dependent on Russia for?"):
         assert page.locator("#chat").get_by_text(q).count() == 1
-    # the corpus tab lists the five seed articles
+    # the corpus tab lists the five seed articles; the page keeps its width across the tabs
+    width = page_width(page)
     page.get_by_role("tab", name="Articles").click()
     rows = page.locator("#nr-corpus table.corpus tbody tr")
     rows.first.wait_for(timeout=10_000)
@@ -136,9 +153,11 @@ def test_first_open_shows_examples_and_title(page: Any) -> None:
     assert {k: dates.get(k) for k in ("000", "001", "002", "003", "004")} == {
         "000": "date unknown", "001": "date unknown", "002": "2022-12-16", "003": "2022-12-19 (inferred)",
         "004": "date unknown"}
+    assert page_width(page) == width
     screenshot(page, "01-first-open")
     # an example question runs when clicked
     page.get_by_role("tab", name="Ask").click()
+    assert page_width(page) == width
     page.locator("#chat").get_by_text("What is landlocked Belarus dependent on Russia for?").click()
     page.locator("#chat [data-testid=bot] .rag-meta").wait_for(timeout=60_000)
     assert "fuel" in last_answer(page)
@@ -163,6 +182,11 @@ def test_answer_citation_click_and_follow_up(page: Any) -> None:
     assert "VERIFIED" in card.locator(".badge").inner_text().upper()
     assert page.url.endswith("/")  # the click highlighted the source instead of navigating
     screenshot(page, "03-citation-clicked")
+    # a screen reader reads each message as the text it shows, not its HTML
+    question, reply = aria_labels(page)
+    assert question == "Question: What is landlocked Belarus dependent on Russia for?"
+    assert reply.startswith("Answer: Landlocked Belarus is dependent on Russia for security and fuel")
+    assert "[1]" in reply and "<" not in reply and "class=" not in reply
 
     timed_ask(page, "When did Putin visit Minsk in December 2022?")
     first = last_answer(page)
@@ -175,6 +199,8 @@ def test_answer_citation_click_and_follow_up(page: Any) -> None:
     follow_up = last_answer(page)
     assert "Munich Security Conference" in follow_up, follow_up
     assert len(user_messages(page)) == 4
+    labels = aria_labels(page)  # every message, the ones written since too
+    assert len(labels) == 8 and not any("<" in label for label in labels)
     # the sources panel shows the newest turn open, older turns collapsed but reachable
     assert page.locator("#nr-sources details.turn").count() == 4
     assert page.locator("#nr-sources details.turn[open]").count() == 1
@@ -295,10 +321,12 @@ def test_as_of_and_date_filter_settings(page: Any) -> None:
 def test_upload_ask_and_remove(page: Any, tmp_path: Path) -> None:
     article = tmp_path / "test-gazette-bridge.txt"
     article.write_text(BRIDGE_ARTICLE)
+    width = page_width(page)
     status = upload(page, article)
     assert "Indexed 1 article" in status and "added" in status
     corpus = page.locator("#nr-corpus").inner_text()
     assert "Brindlecombe opens its Quorra footbridge" in corpus
+    assert page_width(page) == width  # the table grew; the page did not change width
     screenshot(page, "06-uploaded")
 
     page.get_by_role("tab", name="Ask").click()
@@ -312,13 +340,24 @@ def test_upload_ask_and_remove(page: Any, tmp_path: Path) -> None:
     assert active.locator("a.src-open").get_attribute("data-article") == "test-gazette-bridge.txt"
     screenshot(page, "07-uploaded-cited")
 
-    # remove it again: it leaves the corpus list
+    # remove it again: the first click asks, Cancel keeps it, "Yes, remove it" removes it
     page.get_by_role("tab", name="Articles").click()
-    page.locator("#remove-choice input").click()
-    page.get_by_role("option", name="test-gazette-bridge.txt", exact=False).click()
-    page.click("#remove-btn")
+    confirm = page.locator("#nr-confirm")
+    assert not confirm.is_visible()
+    for answer in ("#remove-cancel-btn", "#remove-confirm-btn"):
+        page.locator("#remove-choice input").click()
+        page.get_by_role("option", name="test-gazette-bridge.txt", exact=False).click()
+        page.click("#remove-btn")
+        confirm.wait_for(state="visible", timeout=10_000)
+        assert "Remove Test Gazette: Brindlecombe opens its Quorra footbridge (test-gazette-bridge.txt)" in \
+            confirm.inner_text()
+        assert "Quorra" in page.locator("#nr-corpus").inner_text()  # asking removed nothing
+        screenshot(page, "07a-remove-asks")
+        page.click(answer)
+        confirm.wait_for(state="hidden", timeout=10_000)
     page.locator("#nr-status-text", has_text="Removed test-gazette-bridge.txt").wait_for(timeout=30_000)
     assert "Quorra" not in page.locator("#nr-corpus").inner_text()
+    assert page_width(page) == width
 
 
 def test_bad_upload_is_reported(page: Any, tmp_path: Path) -> None:

@@ -1,5 +1,6 @@
 """Start the real UI server (`python -m rag.cli ui`) on a free port with a throwaway data dir,
-and drive it from Playwright. Used by tests/test_ui_browser.py."""
+and drive it from Playwright (tests/test_ui_browser.py); and read the UI's HTML as a browser
+would (`Elements`, for the tests of ui/render.py and ui/handlers.py)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from html.parser import HTMLParser
 from pathlib import Path
 
 from tests.servers import free_port, stop, wait_until_up
@@ -115,3 +117,38 @@ def upload(page, path: Path, timeout: float = 60_000) -> str:  # type: ignore[no
     status = page.locator("#nr-status-text", has_text=path.name)
     status.wait_for(timeout=timeout)
     return str(status.inner_text())
+
+
+# -- reading the UI's HTML -------------------------------------------------------------------
+
+class Elements(HTMLParser):
+    """The elements (tag, attributes) and the visible text of an HTML fragment, as a browser reads them."""
+
+    def __init__(self, html: str) -> None:
+        super().__init__(convert_charrefs=True)
+        self.elements: list[tuple[str, dict[str, str]]] = []
+        self.text_parts: list[str] = []
+        self.feed(html)
+        self.close()
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.elements.append((tag, {k: v or "" for k, v in attrs}))
+
+    def handle_data(self, data: str) -> None:
+        self.text_parts.append(data)
+
+    @property
+    def text(self) -> str:
+        return "".join(self.text_parts)
+
+    def find(self, tag: str, cls: str = "") -> list[dict[str, str]]:
+        return [a for t, a in self.elements if t == tag and (not cls or cls in a.get("class", "").split())]
+
+
+def dataset(attrs: dict[str, str]) -> dict[str, str]:
+    """What the page's `title.dataset` holds: data-quote-start -> quoteStart, values as strings."""
+    def camel(name: str) -> str:
+        head, *rest = name.split("-")
+        return head + "".join(part.capitalize() for part in rest)
+
+    return {camel(k[5:]): v for k, v in attrs.items() if k.startswith("data-")}
