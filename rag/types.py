@@ -163,6 +163,20 @@ class IndexReport:
             self.new + other.new,
         )
 
+    def summary(self) -> str:
+        """One plain paragraph for a person (the CLI and the UI print this)."""
+        if self.articles:
+            text = (f"Indexed {_plural(self.articles, 'article')}: {_plural(self.added, 'passage')} added, "
+                    f"{self.unchanged} unchanged, {self.removed} removed ({self.new} new, "
+                    f"{_plural(self.updated, 'updated article')}).")
+        else:
+            text = "Nothing was indexed."
+        return text + (" Skipped: " + "; ".join(self.errors) if self.errors else "")
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
 
 @dataclass(frozen=True)
 class Filters:

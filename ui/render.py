@@ -391,16 +391,8 @@ def removal_prompt(a: ArticleInfo) -> str:
 
 
 def index_summary(report: IndexReport) -> str:
-    """A one-paragraph, human summary of an IndexReport (plain text)."""
-    if report.articles:
-        text = (f"Indexed {plural(report.articles, 'article')}: {plural(report.added, 'passage')} added, "
-                f"{report.unchanged} unchanged, {report.removed} removed ({report.new} new, "
-                f"{plural(report.updated, 'updated article')}).")
-    else:
-        text = "Nothing was indexed."
-    if report.errors:
-        text += " Skipped: " + "; ".join(short_paths(e) for e in report.errors)
-    return text
+    """The library's summary (`IndexReport.summary`), without the server's upload folder."""
+    return short_paths(report.summary())
 
 
 def short_paths(message: str) -> str:
