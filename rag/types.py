@@ -99,7 +99,7 @@ class Answer:
 
     text: str
     citations: list[Citation]
-    passages: list[Passage] = field(default_factory=list)
+    passages: list[Passage] = field(default_factory=list, repr=False)  # a REPL shows the answer, not all of them
     query: str = ""  # the standalone query actually searched (after condensation)
     refused: bool = False
     # Why it refused: "no_evidence" (nothing in the articles is about the question),
@@ -207,13 +207,14 @@ class Filters:
     def parse(cls, outlet: str | None = "", since: str | None = "", until: str | None = "",
               article_ids: tuple[str, ...] = ()) -> Filters:
         """Filters from text as typed (a form, a command line): dates as YYYY-MM-DD, blanks ignored."""
-        return cls(article_ids, (outlet or "").strip(), _day(since, "from"), _day(until, "to"))
+        return cls(article_ids, (outlet or "").strip(), parse_day(since, "from"), parse_day(until, "to"))
 
     def is_empty(self) -> bool:
         return not (self.article_ids or self.outlet or self.date_from or self.date_to or self.as_of)
 
 
-def _day(text: str | None, which: str) -> date | None:
+def parse_day(text: str | None, which: str) -> date | None:
+    """A date typed as YYYY-MM-DD ("" or None: no date); `which` names the field in the error."""
     if not text or not text.strip():
         return None
     try:

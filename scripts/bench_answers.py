@@ -1,6 +1,6 @@
 """Multiple-choice answers on an index `rag bench` kept, without indexing again.
 
-    RAG_BENCH_KEEP_INDEX=1 rag bench /work/shared/bench/realtimeqa --out DIR    # prints the index folder
+    rag bench /work/shared/bench/realtimeqa --keep-index --out DIR    # prints the index folder
     .venv/bin/python scripts/bench_answers.py /work/shared/bench/realtimeqa --index FOLDER \
         --generators llamacpp --limit 30 --out DIR
 
@@ -58,7 +58,7 @@ def _markdown(result: dict[str, Any]) -> str:
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("path", help="folder with questions.jsonl (RealTimeQA)")
-    parser.add_argument("--index", required=True, help="the data folder `rag bench` kept (RAG_BENCH_KEEP_INDEX=1)")
+    parser.add_argument("--index", required=True, help="the data folder `rag bench` kept (--keep-index)")
     parser.add_argument("--generators", default="llamacpp", help="comma-separated generators")
     parser.add_argument("--limit", type=int, default=30, help="the first N questions (0 = all)")
     parser.add_argument("--out", required=True, help="folder for answers.json and answers.md")

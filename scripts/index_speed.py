@@ -1,5 +1,6 @@
 """Indexing speed against the LangChain RAG tutorial's pipeline, side by side on the same articles.
 
+    .venv/bin/pip install -e ".[bench]"                           # langchain-chroma, for the tutorial side
     .venv/bin/python scripts/index_speed.py                       # tutorial vs ours, 40 articles, 3 rounds
     .venv/bin/python scripts/index_speed.py --variants tutorial,ours,ours:parallel=0,ours:title=0 --rounds 5
     .venv/bin/python scripts/index_speed.py --variants ours --rounds 1 --profile   # where the time goes

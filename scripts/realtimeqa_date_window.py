@@ -1,6 +1,6 @@
 """RealTimeQA retrieval with and without a date window, on an index `rag bench` kept.
 
-    RAG_BENCH_KEEP_INDEX=1 rag bench /work/shared/bench/realtimeqa --out DIR    # prints the index folder
+    rag bench /work/shared/bench/realtimeqa --keep-index --out DIR    # prints the index folder
     .venv/bin/python scripts/realtimeqa_date_window.py /work/shared/bench/realtimeqa --index FOLDER --out DIR
 
 RealTimeQA questions are about "this week's" news ("Which show was recently green-lit?") and the
@@ -68,7 +68,7 @@ def _day(text: str) -> date:
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("path", help="folder with questions.jsonl (RealTimeQA)")
-    parser.add_argument("--index", required=True, help="the data folder `rag bench` kept (RAG_BENCH_KEEP_INDEX=1)")
+    parser.add_argument("--index", required=True, help="the data folder `rag bench` kept (--keep-index)")
     parser.add_argument("--days", type=int, nargs="*", default=[7, 14], help="window lengths to score")
     parser.add_argument("--out", required=True, help="folder for date-window.json and .md")
     return parser

@@ -4,7 +4,7 @@
         --lists /tmp/rtqa-lists.json --out docs/results/realtimeqa-fusion.md
 
 1. `--index` is a data dir holding the full RealTimeQA index (`RAG_DATA_DIR=DIR rag index
-   articles.jsonl.gz`, or `RAG_BENCH_KEEP_INDEX=1 rag bench`). For every question the dense
+   articles.jsonl.gz`, or `rag bench --keep-index`). For every question the dense
    and BM25 candidates (DEPTH chunks each, question text only, no filter) are written to
    `--lists` once (about a minute); later runs reuse the file.
 2. Each variant ranks articles from those lists: article score = fused score of its best

@@ -1,31 +1,35 @@
 """`rag eval` and `rag bench`: the commands run end to end and report sensible numbers, and
 the small measures they are built from (ranks, choice matching, citation scores) are right.
 
-The RealTimeQA data and the dev questions live outside the repository (evaluation only);
-the tests that need them skip when they are absent."""
+`rag bench` runs end to end on the test doubles of `rag.testing` and a six-article
+RealTimeQA-shaped folder written here; the real RealTimeQA data and the dev questions live
+outside the repository (evaluation only), and the tests that need them skip when they are
+absent."""
 
 from __future__ import annotations
 
+import ast
+import gzip
 import json
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from rag import cli
-from rag.bench import article_ranking, machine, mc_text, named_choices
+from rag import Rag, bench, cli
+from rag.bench import mc_text, named_choices
+from rag.errors import RagError
 from rag.evaluate import (
+    LLMJudge,
+    citation_scores,
     contains_word,
     expected_words_present,
-    LLMJudge,
-    gold_rank,
-    hits_and_rr,
     load_questions,
-    percentile,
     support_judge,
-    citation_scores,
 )
-from rag.errors import RagError
+from rag.metrics import article_ranking, gold_rank, hits_and_rr, machine, mean, percentile
+from rag.testing import HashEmbedder, MemoryStore
 from rag.types import Answer, Citation
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
@@ -67,10 +71,21 @@ def test_expected_words_are_whole_words_without_markers() -> None:
     assert not expected_words_present("See passage [2019].", ["2019"], [])  # a marker is not an answer
 
 
-def test_percentile() -> None:
+def test_percentile_and_mean() -> None:
     assert percentile([3.0, 1.0, 2.0], 50) == 2.0
     assert percentile([0.0, 10.0], 95) == pytest.approx(9.5)
     assert percentile([], 50) == 0.0
+    assert mean([1.0, None, 2.0]) == 1.5 and mean([None]) is None
+
+
+def test_eval_and_bench_share_rag_metrics_and_never_import_each_other() -> None:
+    """Issue 14: the measures live in rag.metrics; bench and evaluate imported each other."""
+    root = Path(__file__).resolve().parents[1] / "rag"
+    for module, other in (("bench", "rag.evaluate"), ("evaluate", "rag.bench")):
+        tree = ast.parse((root / f"{module}.py").read_text())
+        imported = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)} | {
+            a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
+        assert other not in imported and "rag.metrics" in imported, (module, sorted(filter(None, imported)))
 
 
 def test_named_choices_needs_the_choice_text() -> None:
@@ -134,11 +149,103 @@ def test_machine_description() -> None:
     m = machine()
     assert m["cpus"] and m["cpus"] >= 1
     assert m["memory_gb"] is None or m["memory_gb"] > 0
-    assert len(m["loadavg"]) == 3
+    assert m["cpu_model"] and len(m["loadavg"]) == 3
+
+
+# -- rag bench on the test doubles ----------------------------------------------------------------
+
+def realtimeqa_folder(folder: Path, gold_prefix: str = "a") -> Path:
+    """Six articles and six multiple-choice questions in RealTimeQA's layout, one question per
+    article (gold ids `{gold_prefix}0`..)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    towns = ["Kelvale", "Ostrava", "Tallport", "Maribel", "Dunmore", "Brenholm"]
+    with gzip.open(folder / "articles.jsonl.gz", "wt", encoding="utf-8") as fh:
+        for i, town in enumerate(towns):
+            text = (f"The mayor of {town} opened the new river bridge on Monday. The {town} council paid for it "
+                    f"with a grain export levy. Traffic on the old ferry route fell by {i + 2}0 percent.")
+            fh.write(json.dumps({"id": f"a{i}", "title": f"{town} opens a bridge", "text": text,
+                                 "published": f"2022-0{i + 3}-01"}) + "\n")
+    questions = [{"id": f"q{i}", "date": f"2022/0{i + 4}/01", "question": f"Who opened the river bridge in {town}?",
+                  "choices": [f"The mayor of {town}", "A king", "The army", "Nobody"], "answer": [0],
+                  "gold_ids": [f"{gold_prefix}{i}"]} for i, town in enumerate(towns)]
+    (folder / "questions.jsonl").write_text("".join(json.dumps(q) + "\n" for q in questions), encoding="utf-8")
+    return folder
+
+
+@pytest.fixture
+def bench_on_doubles(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    """`rag bench` measures a Rag on the doubles (no model, no Chroma), and makes its working
+    index under the returned folder."""
+    monkeypatch.setattr(bench, "open_rag", lambda settings: Rag(settings, embedder=HashEmbedder(), store=MemoryStore()))
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    return scratch
+
+
+def test_bench_options_are_flags_and_the_index_goes_unless_kept(
+    bench_on_doubles: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Issue 14, defect 7: RAG_BENCH_KEEP_INDEX=0 kept the index; the bench's options were
+    environment variables read outside Settings. Now they are flags, and the variables mean nothing."""
+    data, out = realtimeqa_folder(tmp_path / "rtqa"), tmp_path / "out"
+    monkeypatch.setenv("RAG_BENCH_KEEP_INDEX", "0")
+    monkeypatch.setenv("RAG_BENCH_ANSWER_LIMIT", "5")
+    assert cli.main(["bench", str(data), "--out", str(out), "--embed-sample", "2", "--answer-limit", "1"]) == 0
+    result = json.loads((out / "realtimeqa.json").read_text())
+    assert result["questions"] == 6 and result["limit"] is None and result["indexing"]["articles"] == 6
+    assert result["embed_only"]["chunks"] == 2 and result["answers"]["extractive"]["questions"] == 1
+    assert list(bench_on_doubles.iterdir()) == []  # the working index is gone
+    assert "index kept" not in capsys.readouterr().err
+
+    assert cli.main(["bench", str(data), "--out", str(out), "--keep-index", "--limit", "3"]) == 0
+    kept = [p for p in bench_on_doubles.iterdir()]
+    assert len(kept) == 1 and (kept[0] / "data").is_dir()
+    assert f"index kept in {kept[0] / 'data'}" in capsys.readouterr().err.replace("\n", "")
+    result = json.loads((out / "realtimeqa.json").read_text())
+    assert result["limit"] == 3 and result["questions"] == 3 and result["answers"]["extractive"]["questions"] == 3
+    assert result["embed_only"]["chunks"] == result["indexing"]["chunks"]  # fewer chunks than the sample: all
+
+
+def test_bench_flags_reject_negative_counts(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        cli.main(["bench", "somewhere", "--answer-limit", "-1"])
+    assert exit_.value.code == 2 and "not a whole number" in capsys.readouterr().err
+
+
+def test_bench_without_matching_questions_says_so_without_a_limit(
+    bench_on_doubles: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Issue 14, defect 7: the message read "among the first None articles" without --limit."""
+    data = realtimeqa_folder(tmp_path / "rtqa", gold_prefix="elsewhere-")
+    assert cli.main(["bench", str(data), "--out", str(tmp_path / "out")]) == 1
+    err = capsys.readouterr().err
+    assert "None" not in err and "same RealTimeQA copy" in err
+    assert cli.main(["bench", str(data), "--out", str(tmp_path / "out"), "--limit", "2"]) == 1
+    assert "among the first 2 articles; raise --limit" in capsys.readouterr().err
+    assert list(bench_on_doubles.iterdir()) == []
+
+
+def test_bench_closes_every_file_it_opens(
+    bench_on_doubles: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 14, defect 7: a gzip handle was left open (counting the articles), for the garbage
+    collector to close. Every handle is kept here, so only the bench itself can close it."""
+    data, opened, real_open = realtimeqa_folder(tmp_path / "rtqa"), [], gzip.open
+
+    def recording_open(*args: Any, **kwargs: Any) -> Any:
+        opened.append(real_open(*args, **kwargs))
+        return opened[-1]
+
+    monkeypatch.setattr(gzip, "open", recording_open)
+    assert cli.main(["bench", str(data), "--out", str(tmp_path / "out"), "--answer-limit", "1"]) == 0
+    assert cli.main(["bench", str(data), "--out", str(tmp_path / "out"), "--answer-limit", "1", "--limit", "4"]) == 0
+    assert len(opened) >= 4 and [fh.name for fh in opened if not fh.closed] == []
 
 
 # -- end to end ---------------------------------------------------------------------------------------
 
+@pytest.mark.model
 @pytest.mark.skipif(not DEV.is_file(), reason="eval/dev.jsonl not available")
 def test_rag_eval_end_to_end(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
@@ -163,17 +270,15 @@ def test_rag_eval_end_to_end(
     assert "Overall (generator: extractive)" in printed and "hits@10" in printed
 
 
+@pytest.mark.model
 @pytest.mark.skipif(not (REALTIMEQA / "questions.jsonl").is_file(), reason="RealTimeQA data not available")
 def test_rag_bench_limit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("RAG_BENCH_EMBED_SAMPLE", "50")
-    monkeypatch.setenv("RAG_BENCH_ANSWER_LIMIT", "3")
-    monkeypatch.delenv("RAG_BENCH_KEEP_INDEX", raising=False)
     scratch = tmp_path / "scratch"
     scratch.mkdir()
     monkeypatch.setattr(tempfile, "tempdir", str(scratch))  # the bench's working index goes here
     out = tmp_path / "results"
     assert cli.main(["bench", str(REALTIMEQA), "--limit", "60", "--out", str(out), "--generators", "extractive",
-                     "--as-of", "question"]) == 0
+                     "--as-of", "question", "--embed-sample", "50", "--answer-limit", "3"]) == 0
     result = json.loads((out / "realtimeqa.json").read_text())
     # 2 of the first 60 are ad-feedback scrapes with no article text: skipped and counted as errors
     assert result["limit"] == 60 and result["indexing"]["articles"] + result["indexing"]["errors"] == 60

@@ -11,7 +11,7 @@ import chromadb
 import pytest
 
 import rag
-from rag import Filters, IndexMismatchError, Rag, Settings, StoreError, cli
+from rag import Filters, IndexMismatchError, Rag, RagError, Settings, StoreError, cli
 from rag.pipeline import default_corpus
 from vectorstore import IndexSpec, open_store
 
@@ -161,5 +161,5 @@ def test_a_server_that_is_down_gives_advice_and_the_index_survives_a_restart(tmp
 
 
 def test_a_malformed_url_is_named(tmp_path):
-    with pytest.raises(StoreError, match="is not a URL"):
+    with pytest.raises(RagError, match="RAG_CHROMA_URL='127.0.0.1:8000'.* is not an http"):  # Settings checks it
         Rag(Settings(data_dir=tmp_path, chroma_url="127.0.0.1:8000"))

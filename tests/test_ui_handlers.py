@@ -112,12 +112,12 @@ def test_parse_filters() -> None:
 
 
 def test_parse_day_for_the_as_of_field() -> None:
-    assert handlers.parse_day(" 2022-12-17 ", "'as of'") == date(2022, 12, 17)
-    assert handlers.parse_day("", "'as of'") is None and handlers.parse_day(None, "'as of'") is None
-    with pytest.raises(RagError, match=r"The 'as of' date '17/12/2022' is not a date; use YYYY-MM-DD"):
-        handlers.parse_day("17/12/2022", "'as of'")
+    assert handlers.parse_day(" 2022-12-17 ", "as of") == date(2022, 12, 17)
+    assert handlers.parse_day("", "as of") is None and handlers.parse_day(None, "as of") is None
+    with pytest.raises(RagError, match=r"The 'as of' date '17/12/2022' is not a date; write it as YYYY-MM-DD"):
+        handlers.parse_day("17/12/2022", "as of")
     with pytest.raises(RagError, match="not a date"):
-        handlers.parse_day("2022-02-30", "'as of'")
+        handlers.parse_day("2022-02-30", "as of")
 
 
 @pytest.mark.parametrize(("value", "k"), [(None, None), ("", None), (5, 5), (5.0, 5), (0, 0), (-5, -5)])
@@ -261,9 +261,11 @@ def test_an_error_becomes_a_turn_that_says_what_went_wrong(tmp_path: Path, caplo
     assert bool(caplog.records) == (not isinstance(error, RagError))  # only a bug is logged, with its traceback
 
 
-def test_a_bad_setting_is_reported_in_the_chat(tmp_path: Path) -> None:
+def test_a_bad_setting_is_a_warning_and_the_question_is_kept(tmp_path: Path) -> None:
+    """Like an empty question: nothing was asked, so the chat is unchanged and the text stays."""
     final = list(handlers.respond(ScriptedRag(tmp_path, {}), "Q?", (), AskFields(as_of="17.12.2022")))[-1]
-    assert final.turns is not None and "'as of' date '17.12.2022' is not a date" in final.turns[-1].error
+    assert final.turns == () and final.question == "Q?"
+    assert final.warning and "'as of' date '17.12.2022' is not a date" in final.warning
 
 
 def test_clear_starts_a_new_conversation() -> None:

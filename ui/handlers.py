@@ -18,7 +18,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Protocol
 
-from rag import generators
+from rag import generators, types
 from rag.errors import QuestionError, RagError
 from rag.settings import Settings
 from rag.types import Answer, ArticleInfo, Chunk, Filters, IndexReport
@@ -88,14 +88,8 @@ def failure(err: Exception, action: str) -> str:
 # -- what the page and the API send ---------------------------------------------------------------
 
 def parse_day(value: str | None, label: str) -> date | None:
-    """A YYYY-MM-DD field ("" = none); a malformed date raises RagError naming the field."""
-    value = (value or "").strip()
-    if not value:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise RagError(f"The {label} date {value!r} is not a date; use YYYY-MM-DD, e.g. 2022-12-19.") from None
+    """A YYYY-MM-DD field ("" = none); a malformed date raises QuestionError naming the field."""
+    return types.parse_day(value, label)
 
 
 def parse_filters(outlet: str | None, since: str | None, until: str | None) -> Filters:
@@ -163,7 +157,7 @@ class AskFields:
     def parse(self) -> AskOptions:
         """The options, or a RagError that names the field to fix."""
         return AskOptions(parse_k(self.k), self.generator or None, parse_filters(self.outlet, self.since, self.until),
-                          parse_day(self.as_of, "'as of'"))
+                          parse_day(self.as_of, "as of"))
 
 
 def open_stream(rag: Backend, question: str, history: Pairs, options: AskOptions) -> TextStream:
