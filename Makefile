@@ -6,14 +6,15 @@
 # server, browser or language model; about a minute), then installs what the rest needs and
 # runs it (`make test-rest`): every test exactly once (tests/conftest.py assigns the tiers).
 # `make lint` runs ruff and mypy --strict; `make test` runs it after the fast tier and fails on
-# a finding (`make test LINT=0` skips it).
+# a finding (`make test LINTING=0` skips it).
 
 PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
 PIP    := $(PY) -m pip
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-LINT   ?= 1
+# Not LINT: GNU make predefines LINT (= lint), so `LINT ?= 1` never took effect.
+LINTING ?= 1
 SUBMAKE := $(MAKE) --no-print-directory
 LINTED := rag vectorstore prompts ui
 # Pinned: a newer ruff enables more rules by default, so its count would change by itself.
@@ -27,7 +28,7 @@ run: install
 
 test: install
 	$(SUBMAKE) test-fast
-	$(if $(filter 1,$(LINT)),$(SUBMAKE) lint)
+	$(if $(filter 1,$(LINTING)),$(SUBMAKE) lint)
 	$(SUBMAKE) test-rest
 
 test-fast: install

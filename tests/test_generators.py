@@ -62,6 +62,7 @@ def test_llamacpp_says_how_to_install_it(tmp_path: Path, monkeypatch: pytest.Mon
     assert generators.get("llamacpp").available(Settings(data_dir=tmp_path)) == "Run `make llm` to install the local model."
 
 
+@pytest.mark.llm  # needs llama-cpp-python, installed (make llm) before the tier after the fast one
 def test_llamacpp_with_a_missing_model_file_names_the_setting(tmp_path: Path) -> None:
     pytest.importorskip("llama_cpp", reason="make llm installs llama-cpp-python")
     reason = generators.get("llamacpp").available(Settings(data_dir=tmp_path, model_path=tmp_path / "nope.gguf"))

@@ -89,6 +89,7 @@ def test_openai_model_must_be_one_the_server_lists(tmp_path):
     assert not wrong.ok and "serves served-model" in wrong.detail and "RAG_MODEL" in wrong.detail
 
 
+@pytest.mark.llm  # needs llama-cpp-python, installed (make llm) before the tier after the fast one
 def test_llamacpp_with_a_missing_model_file_is_down(tmp_path):
     pytest.importorskip("llama_cpp", reason="make llm installs llama-cpp-python")
     gen = rag.check(Settings(data_dir=tmp_path, model_path=tmp_path / "nope.gguf"), "llamacpp")[2]
