@@ -302,10 +302,13 @@ def test_as_of_and_date_filter_settings(page: Any) -> None:
     assert page.locator("#turn-2 a.src-open[data-article^='003_']").count() >= 1
     assert "as of" not in page.locator("#chat .rag-meta").last.inner_text()
 
-    as_of.fill("17.12.2022")
-    ask(page, question)
-    error = page.locator("#chat .rag-error").last.inner_text()
-    assert "'as of' date '17.12.2022' is not a date" in error and "YYYY-MM-DD" in error
+    as_of.fill("17.12.2022")  # a warning saying how to write it; the question stays, the chat is unchanged
+    turns = len(user_messages(page))
+    page.fill("#question textarea", question)
+    page.click("#ask-btn")
+    page.get_by_text("'as of' date '17.12.2022' is not a date; write it as YYYY-MM-DD").first.wait_for(timeout=10_000)
+    page.wait_for_timeout(500)
+    assert len(user_messages(page)) == turns
     as_of.fill("")
 
     # a date filter leaves out the undated articles, and a refusal says so
@@ -506,7 +509,7 @@ def test_gradio_client_ask_endpoint(server: str) -> None:
     assert before["citations"] and not any(c["article_id"].startswith("003_") for c in before["citations"])
     assert before["scope"]["as_of"] == "2022-12-17"
     assert all(c["published"] <= "2022-12-17" for c in before["citations"])
-    with pytest.raises(AppError, match=r"The 'as of' date 'yesterday' is not a date; use YYYY-MM-DD"):
+    with pytest.raises(AppError, match=r"The 'as of' date 'yesterday' is not a date; write it as YYYY-MM-DD"):
         client.predict(q1, [], 5, "", "", "", "", "yesterday", api_name="/ask")
     assert "19 December" in res["answer"] and res["refusal"] == "" and res["query"] == q1
     q2 = "What did Tikhanovskaya call for in Munich?"
