@@ -29,7 +29,7 @@ from rag.indexer import Indexer, Progress
 from rag.keyword import KeywordIndex
 from rag.retrieve import HybridRetriever
 from rag.settings import MAX_K, Settings
-from rag.sync import KeywordSync
+from rag.sync import KeywordSync, read_chunks
 from rag.types import (
     REFUSAL,
     Answer,
@@ -45,8 +45,6 @@ from rag.types import (
 )
 from rag.verify import verify
 from vectorstore import IndexSpec, VectorStore, open_store
-
-READ_BATCH = 1000  # chunk ids per store read (a Chroma `get` of an article's chunks)
 
 
 def default_corpus() -> Path:
@@ -103,10 +101,7 @@ class Rag:
         """All stored chunks of one article, in text order (none when it is not indexed). The
         index keeps an article only as its chunks: the text cleaning dropped is not stored."""
         ids = sorted(self.store.ids_of(article_id)) if article_id else []
-        found: list[Chunk] = []
-        for begin in range(0, len(ids), READ_BATCH):
-            found.extend(self.store.get(ids[begin : begin + READ_BATCH]).values())
-        return sorted(found, key=lambda c: c.start)
+        return sorted(read_chunks(self.store, ids), key=lambda c: c.start)
 
     def ensure_default_corpus(self) -> IndexReport | None:
         """Index the built-in articles the first time an empty index is used."""

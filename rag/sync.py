@@ -30,7 +30,7 @@ from typing import TextIO
 
 from rag.keyword import KeywordDoc, KeywordIndex, SyncState
 from rag.types import Chunk
-from vectorstore import VectorStore
+from vectorstore import ChunkReader, VectorStore
 from vectorstore.chroma import WRITING, Change
 
 READ_BATCH = 1000  # chunk ids per store read
@@ -39,6 +39,14 @@ READ_BATCH = 1000  # chunk ids per store read
 def keyword_text(chunk: Chunk) -> str:
     """What both searches see of a chunk: its article's title gives every passage context."""
     return f"{chunk.title}\n{chunk.text}" if chunk.title else chunk.text
+
+
+def read_chunks(store: ChunkReader, ids: Sequence[str]) -> list[Chunk]:
+    """The visible chunks among `ids`, READ_BATCH ids per store read."""
+    found: list[Chunk] = []
+    for begin in range(0, len(ids), READ_BATCH):
+        found.extend(store.get(ids[begin : begin + READ_BATCH]).values())
+    return found
 
 
 def keyword_doc(chunk: Chunk) -> KeywordDoc:
@@ -66,17 +74,17 @@ class KeywordSync:
         if generation == self._synced:
             return
         with self.keyword.locked():
-            if self.keyword.state.epoch != self.store.epoch():
-                self._rebuild()
+            if self.keyword.state.epoch != (epoch := self.store.epoch()):
+                self._rebuild(epoch)
             elif generation.startswith(WRITING) and self._no_live_writer():
                 generation = self._repair()
             self._apply(self.store.changes(self.keyword.state.cursors))
         self._synced = generation
 
-    def _rebuild(self) -> None:
+    def _rebuild(self, epoch: str) -> None:
         """Fill the keyword index from the store's chunks. The feed's position is read first:
         changes made during the scan are applied again after it, which is harmless."""
-        state = SyncState(self.store.epoch(), self.store.cursors())
+        state = SyncState(epoch, self.store.cursors())
         self.keyword.replace_all((keyword_doc(c) for c in self.store.chunks()), state)
 
     def _apply(self, changes: Sequence[Change]) -> None:
@@ -84,17 +92,11 @@ class KeywordSync:
         if not changes:
             return
         mentioned = list(dict.fromkeys(cid for change in changes for cid in (*change.added, *change.retired)))
-        visible = self._read(mentioned)
+        visible = read_chunks(self.store, mentioned)
         state = self.keyword.state
         for change in changes:
             state = state.advanced(change.writer, change.seq)
         self.keyword.apply([keyword_doc(c) for c in visible], set(mentioned) - {c.id for c in visible}, state)
-
-    def _read(self, ids: Sequence[str]) -> list[Chunk]:
-        found: list[Chunk] = []
-        for begin in range(0, len(ids), READ_BATCH):
-            found.extend(self.store.get(ids[begin : begin + READ_BATCH]).values())
-        return found
 
     def _no_live_writer(self) -> bool:
         if not self.local_writers:
@@ -114,7 +116,7 @@ class KeywordSync:
         stored, indexed = self.store.ids(), set(self.keyword.ids)
         missing, extra = sorted(stored - indexed), sorted(indexed - stored)
         if missing or extra:
-            self.publish(self._read(missing), extra)
+            self.publish(read_chunks(self.store, missing), extra)
         return self.store.bump_generation()
 
     # -- writing ---------------------------------------------------------------------------------

@@ -326,7 +326,7 @@ class StoreRag:
 
 
 def test_article_html_reads_every_chunk_and_takes_the_cards_attributes(monkeypatch: pytest.MonkeyPatch) -> None:
-    from rag import pipeline
+    from rag import sync
 
     quote = "Second paragraph holds the quoted sentence."
     second = span_of(quote + " And more.")
@@ -334,7 +334,7 @@ def test_article_html_reads_every_chunk_and_takes_the_cards_attributes(monkeypat
     chunks = [Chunk(f"c{a}", "t.txt", ARTICLE[a:b], a, b, **fields)
               for a, b in [span_of("Third line."), second, span_of("First <script>")]]
     rag = StoreRag(FakeStore(chunks))
-    monkeypatch.setattr(pipeline, "READ_BATCH", 2)
+    monkeypatch.setattr(sync, "READ_BATCH", 2)  # Rag.article_chunks reads through rag.sync.read_chunks
     page = {"article": "t.txt", "start": str(second[0]), "end": str(second[1]), "quote": quote,
             "quoteStart": str(second[0]), "quoteEnd": str(second[0] + len(quote))}  # as `title.dataset` sends them
     html = handlers.article_html(rag, page)  # type: ignore[arg-type]
