@@ -16,6 +16,7 @@ from urllib.parse import urlparse
 
 from rag.dates import Dated, article_date, first_date
 from rag.load import RawArticle
+from rag.text import is_credit
 from rag.types import Article
 
 Line = tuple[int, int, str]  # start, end, stripped text
@@ -122,7 +123,9 @@ def _body(text: str, lines: list[Line], title_idx: int) -> list[Line]:
         if FOOTER_START.match(joined):
             break
         norm = _norm(joined)
-        if _is_prose(joined):
+        if not kept and is_credit(joined):
+            kept.append((norm, unit))  # "16 December 2022 - 13:59 By Benjamin Harvey": who wrote it, and when
+        elif _is_prose(joined):
             if not _repeats(norm, seen[-4:]):
                 kept.append((norm, unit))
             elif kept and norm != kept[-1][0] and norm in kept[-1][0]:

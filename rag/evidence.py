@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 import prompts
-from rag.text import STOPWORDS, forms, sentences, terms, words
+from rag.text import STOPWORDS, forms, is_credit, sentences, terms, words
 from rag.types import Candidate, Passage, Prompt
 
 
@@ -91,7 +91,9 @@ ASKING = frozenset(terms(
     # modifiers that ask which one, not about what: "his previous visit" is "an earlier visit"
     "previous recent latest last first next new old former current early exact specific total overall "
     "other same own different certain particular official actual possible likely ever also "
-    "many much since regarding concerning about around suggest suggested suggests propose proposed"
+    "many much since regarding concerning about around suggest suggested suggests propose proposed "
+    # the article itself: "when was the piece published", "who wrote it"
+    "piece coverage author byline wrote written publish published post posted"
 ))
 
 
@@ -113,12 +115,27 @@ def expected_type(question: str) -> str:
     return "any"
 
 
+# "Who wrote the Bloomberg piece?", "When was the story published?": about the article itself,
+# answered only by its credit line ("16 December 2022 - 13:59 By Benjamin Harvey"). The question
+# must name the article ("piece", "story"): "when was the ceasefire proposal published" is not.
+CREDIT = re.compile(r"\bwho (?:wrote|authored)\b|\bauthor|\bwritten by\b|"
+                    r"\b(?:when|what day|what date|which day)\b.*\b(?:published|posted)\b", re.IGNORECASE)
+ARTICLE = re.compile(r"\b(?:article|piece|story|coverage|report|byline)\b", re.IGNORECASE)
+CREDIT_BONUS = 1.0
+
+
+def asks_for_credit(question: str) -> bool:
+    return bool(CREDIT.search(question) and ARTICLE.search(question))
+
+
 def is_synthesis(question: str) -> bool:
     """A summary, comparison or "how did X change" question: answered from several articles."""
     return bool(SYNTHESIS.search(question))
 
 
 def has_type(sentence: str, kind: str, question: str) -> bool:
+    if kind == "date" and re.search(r"\b(what|which) year\b", question, re.IGNORECASE):
+        return bool(YEAR.search(sentence))  # a weekday does not say which year
     if kind == "date":  # "until Belarus is free" answers "when will the war be over" too
         return bool(DATE_WORDS.search(sentence) or re.search(r"\b(until|after|before|once)\b", sentence, re.IGNORECASE))
     if kind == "quantity":  # a count, not just a year: "in 2020" does not say how many
@@ -184,8 +201,10 @@ def _reference_day(day: str, asked: str) -> bool:
 
 
 def focus_terms(question: str) -> list[str]:
-    """The question's content terms that say what it is about (not how it asks)."""
-    return [t for t in dict.fromkeys(terms(question)) if t not in ASKING]
+    """The question's content terms that say what it is about (not how it asks, nor the source
+    it names: "in the Jerusalem Post article" is about where, not what)."""
+    cited = set(terms(" ".join(source_words(question))))
+    return [t for t in dict.fromkeys(terms(question)) if t not in ASKING and t not in cited]
 
 
 def category_terms(question: str) -> set[str]:
@@ -224,7 +243,10 @@ class SentenceRanker:
             or weights
         rows = [row for n, p in enumerate(passages, start=1) for row in self._lexical(n, p, weights, anchor)]
         rows = sorted(rows, key=lambda r: r.score, reverse=True)
-        rows = first_per_article(rows, passages, per_article) if per_article else rows[:SEMANTIC_POOL]
+        credit = asks_for_credit(question)
+        # "Who wrote it?": the credit lines compete whatever words they share with the question
+        bylines = [r for r in rows[SEMANTIC_POOL:] if credit and is_credit(r.text)]
+        rows = first_per_article(rows, passages, per_article) if per_article else rows[:SEMANTIC_POOL] + bylines
         if not rows:
             return []
         sims = self.embed([question, category.group(1) if category else question, *[r.text for r in rows]])
@@ -233,9 +255,11 @@ class SentenceRanker:
         for row, sim, fit in zip(rows, similarity, fits, strict=True):
             row.similarity = float(sim)
             if per_article:  # a summary's words are few and general: meaning and the lead count more
-                row.score = 0.4 * row.score + 0.6 * float(sim) + _lead_bonus(row, passages)
+                row.score = 0.4 * row.score + 0.6 * float(sim) + _lead_bonus(row, passages) - is_credit(row.text)
             else:
                 row.score = (1 - MEANING) * row.score + MEANING * float(sim) + type_bonus(row.text, kind, question)
+                # A byline's date is when the story was filed, not when its events happened
+                row.score += (CREDIT_BONUS if credit else -1.0) if is_credit(row.text) else 0.0
                 # "What weapons": a sentence naming a weapon ("Iskander-M rocket systems") fits
                 row.score += 0.5 * max(0.0, float(fit) - 0.15) if category else 0.0
         return sorted(rows, key=lambda r: r.score, reverse=True)
@@ -317,21 +341,96 @@ UNRELATED_NAMED = 0.62
 UNRELATED_COMMON = 0.56
 
 
-def judge(question: str, ranked: list[Candidate], known: Callable[[str], bool]) -> Verdict:
+def judge(question: str, ranked: list[Candidate], known: Callable[[str], bool], context: str = "",
+          resembles: Callable[[str], bool] | None = None) -> Verdict:
     """A question about something no article mentions is not answered, however many of its
     other words match: "Who won the World Cup final?" finds only a mention of the final.
     A word no indexed passage uses (in any of its forms; dates aside, since an article says
     "this year" or "on Monday" as often as "2022") is the sign, unless the best evidence still
-    means nearly the same as the question."""
+    means nearly the same as the question. Not a sign: the name of a source the question cites
+    ("according to the TimesLIVE article": outlets are rarely named in their own text), and an
+    acronym that `context` (the passages' text) spells out ("CIS" for "Commonwealth of
+    Independent States"). A name no article spells even nearly (`resembles`: "Xi Jinping",
+    not a typo of "Lukashenko") is refused however similar the evidence: the question is about
+    someone the articles never mention, so an answer could only be about someone else."""
     if not ranked or ranked[0].score < RELEVANT:
         return Verdict(False, "no_evidence", "Nothing in the indexed articles is about this question.")
-    unknown = _unknown_words(question, known)
+    cited = source_words(question)
+    unknown = [w for w in _unknown_words(question, known)
+               if w.lower() not in cited and not spelled_out(w, context)]
     similarity = max(c.similarity for c in ranked[:3])
     named = [w for w in unknown if _is_name(w, question)]
+    if figure := contradicted_figure(question, ranked[0].text):
+        return Verdict(False, "not_answered", f"The articles give a different figure: “{figure}”.")
+    if resembles is not None:
+        typos = [w for w in named if w.isalpha() and resembles(terms(w)[0])]
+        unknown, named = [w for w in unknown if w not in typos], [w for w in named if w not in typos]
+        if unheard := [w for w in named if w.isalpha()]:
+            listed = ", ".join(f"“{w}”" for w in unheard)
+            return Verdict(False, "not_answered", f"The articles are about this topic, but none of them mentions {listed}.")
     if (named and similarity < UNRELATED_NAMED) or (unknown and similarity < UNRELATED_COMMON):
         listed = ", ".join(f"“{w}”" for w in named or unknown)
         return Verdict(False, "not_answered", f"The articles are about this topic, but none of them mentions {listed}.")
     return Verdict(True)
+
+
+# "according to the TimesLIVE article", "in the Washington Post story", "the bloomberg piece":
+# the words that name where a fact was reported, not what it is about.
+SOURCE_REFERENCE = re.compile(
+    r"\b(?:according to|per|in|from|by|of)\s+(?:the\s+|a\s+)?((?:[\w’'/.&-]+\s+){0,3}?)"
+    r"(?:article|piece|story|report|coverage|website|site|paper|newspaper|outlet|wire|copy)\b|"
+    r"\bthe\s+((?:[\w’'/.&-]+\s+){1,3}?)(?:article|piece|story|report|coverage|wire|copy)\b|"
+    r"\b(?:according to|per)\s+((?:[A-Z][\w’'/.&-]*\s*){1,3})", re.IGNORECASE)
+
+
+def source_words(question: str) -> set[str]:
+    """The words of the sources a question names (lowercased), e.g. {"timeslive"} for
+    "according to the timeslive article". A source's own name is metadata of the article,
+    seldom in its text: no reason to think the articles are about something else."""
+    found = (group for match in SOURCE_REFERENCE.finditer(question) for group in match.groups() if group)
+    return {w.lower().strip("’'-") for text in found for w in re.findall(r"[\w’'.&-]+", text)}
+
+
+def spelled_out(word: str, context: str) -> bool:
+    """Whether `word`, an acronym ("CIS", "EU"), is the initials of capitalised words in
+    `context` ("Commonwealth of Independent States"; "of", "the" and "and" skipped)."""
+    if not (2 <= len(word) <= 6 and word.isupper() and word.isalpha()) or not context:
+        return False
+    pattern = r"\b" + r"(?:\s+(?:of|the|and|for|on|in|de|&))*\s+".join(f"{ch}[\\w’'-]*" for ch in word) + r"\b"
+    return re.search(pattern, context) is not None
+
+
+_NUMBER = r"\$?\d[\d,.]*|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|hundred"
+FIGURE = re.compile(rf"(?<![\w$-])({_NUMBER})\s+(?:(?:more|fewer|less|percent|per cent)\s+)?([A-Za-z]{{3,}})", re.IGNORECASE)
+
+
+def contradicted_figure(question: str, sentence: str) -> str:
+    """The figure `sentence` gives where the question states another of the same unit: "Why did
+    trade fall to $20 billion?" against "trade hit a record of more than $43 billion" gives
+    "$43 billion". A question built on a wrong number is not answered as if it were right.
+    Years are not figures here ("since 2019" is when, not how much)."""
+    given = [(n, u, _value(n), _stem(u)) for n, u in FIGURE.findall(sentence) if not YEAR.fullmatch(n)]
+    for number, unit in FIGURE.findall(question):
+        value, stem = _value(number), _stem(unit)
+        if YEAR.fullmatch(number) or any((v, s) == (value, stem) for _, _, v, s in given):
+            continue
+        if other := next((f"{n} {u}" for n, u, _, s in given if s == stem), ""):
+            return other
+    return ""
+
+
+NUMBER_WORDS = {w: str(n) for n, w in enumerate(
+    ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve"))}
+
+
+def _value(number: str) -> str:
+    """"3", "three", "$3" and "3," compare equal."""
+    plain = number.lower().strip("$.,").replace(",", "")
+    return NUMBER_WORDS.get(plain, plain)
+
+
+def _stem(word: str) -> str:
+    return (terms(word) or [word.lower()])[0]
 
 
 def _unknown_words(question: str, known: Callable[[str], bool]) -> list[str]:

@@ -10,10 +10,20 @@ from collections.abc import Callable, Iterator
 
 import numpy as np
 
-from rag.evidence import SentenceRanker, category_terms, expected_type, first_per_article, has_type, tidy
-from rag.text import terms
+from rag.evidence import (
+    SentenceRanker,
+    asks_for_credit,
+    category_terms,
+    expected_type,
+    first_per_article,
+    has_type,
+    tidy,
+)
+from rag.text import is_credit, terms
 from rag.types import REFUSAL, Candidate, Passage, Prompt
 
+# Words for a measure itself, not for what is measured: "what percentage" asks for a number.
+MEASURES = frozenset(terms("percentage percent share proportion number amount total figure rate level count sum"))
 ANCHOR = 0.4  # share of the question's (IDF-weighted) focus words around an answer sentence
 SYNTHESIS_ARTICLES = 5  # sentences in a summary: one per article, best articles first
 SYNTHESIS_FLOOR = 0.2  # an article's best sentence must reach this (and half the best) to be in a summary
@@ -57,16 +67,29 @@ class ExtractiveGenerator:
         gas does Belarus import?" is not answered by a trade figure that never says gas or
         import, however well its number fits."""
         kind = expected_type(question)
-        counted = category_terms(question) if kind == "quantity" else set()  # "how much *gas*"
-        good = [c for c in ranked if c.score >= self.threshold and c.near >= ANCHOR
-                and has_type(c.text, kind, question) and (not counted or counted & set(terms(c.text)))]
+        # "how much *gas*" must be about gas; "what percentage" is answered by "100 percent"
+        counted = category_terms(question) - MEASURES if kind == "quantity" else set()
+        on_topic = [c for c in ranked if c.score >= self.threshold and c.near >= ANCHOR
+                    and (not counted or counted & set(terms(c.text)))]
+        good = [c for c in on_topic if has_type(c.text, kind, question)
+                and (is_credit(c.text) or not asks_for_credit(question))]  # only a byline says who wrote it
         if not good:
-            return []
+            return continued(on_topic[:1], ranked, kind, question)
         best = good[0]
         extra = [c for c in good[1:] if c.text != best.text and 2 * c.own >= best.own and (
             c.score >= best.score - 0.15 or (c.passage == best.passage and abs(c.position - best.position) == 1
                                             and c.score >= best.score - 0.25))]
         return [best, *extra[: self.max_sentences - 1]]
+
+
+def continued(best: list[Candidate], ranked: list[Candidate], kind: str, question: str) -> list[Candidate]:
+    """The sentence about the question, and the next one when that gives the kind of answer
+    asked for and it does not: "Zaluzhniy told the Economist that Russia had 200,000 troops
+    ready for a major offensive. It is more likely to come in spring." answers "when"."""
+    if not best:
+        return []
+    after = [c for c in ranked if c.passage == best[0].passage and c.position == best[0].position + 1]
+    return [best[0], after[0]] if after and has_type(after[0].text, kind, question) else []
 
 
 def synthesis(ranked: list[Candidate], passages: list[Passage]) -> list[Candidate]:

@@ -146,6 +146,15 @@ class KeywordIndex:
         """Whether any indexed passage contains the stemmed term."""
         return self._searcher.doc_freq("body", term) > 0
 
+    def resembles(self, term: str) -> bool:
+        """Whether an indexed passage has a term within a typo of the stemmed `term`: "Minks",
+        "Lukashneko", "Tikhanovskaya" for "Tsikhanouskaya". No edit for three letters or fewer
+        (one edit turns "xi" into "i"), one up to seven, two beyond."""
+        if len(term) <= 3:
+            return self.knows(term)
+        query = tantivy.Query.fuzzy_term_query(SCHEMA, "body", term, distance=1 if len(term) <= 7 else 2)
+        return bool(self._searcher.search(query, 1).hits)
+
     def idf(self, term: str) -> float:
         """BM25's inverse document frequency of a stemmed term; unseen terms get the largest."""
         searcher = self._searcher

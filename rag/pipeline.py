@@ -160,7 +160,8 @@ class Rag:
             return Verdict(False, "empty_index", "The index is empty. Add articles with `rag index PATH` "
                                                  "or in the Articles tab of the UI.")
         verdict = Verdict(True) if prompt.synthesis and prompt.evidence else \
-            judge(prompt.question, prompt.evidence, self.keyword.knows)
+            judge(prompt.question, prompt.evidence, self.keyword.knows, _context(prompt.passages),
+                  self.keyword.resembles)
         if filters and (filters.date_from or filters.date_to):  # counting scans every passage: only then
             return _with_undated(verdict, self.keyword.undated())
         return verdict
@@ -209,6 +210,11 @@ def _with_undated(verdict: Verdict, undated: int) -> Verdict:
     some = "1 article" if undated == 1 else f"{undated} articles"
     note = "No article in the date range is about this question." if verdict.refusal == "no_evidence" else verdict.note
     return replace(verdict, note=f"{note} The date filter left out {some} with no known date.".strip())
+
+
+def _context(passages: Sequence[Passage]) -> str:
+    """The passages' text with their titles: where an acronym of the question may be spelled out."""
+    return "\n".join(f"{p.chunk.title}\n{p.chunk.text}" for p in passages)
 
 
 def _recent(history: History | None, limit: int) -> History:

@@ -79,3 +79,10 @@ def forms(word: str) -> frozenset[str]:
     lemmas = {lemma for found in lemminflect.getAllLemmas(word.lower()).values() for lemma in found}
     inflected = {w for lemma in lemmas for found in lemminflect.getAllInflections(lemma).values() for w in found}
     return frozenset(t for w in lemmas | inflected | {word} for t in terms(w))
+
+
+def is_credit(text: str) -> bool:
+    """An article's credit line: a byline ("By Jane Okafor, CNN"), with or without its date and
+    time ("16 December 2022 - 13:59 By Benjamin Harvey"). Cleaning keeps the one before the lead
+    as body text, so "who wrote it" and "when was it published" have a sentence to cite."""
+    return len(text.split()) <= 12 and bool(re.search(r"(?:^|\s)By\s+[A-Z][\w.'’-]+\s+[A-Z]", text))

@@ -4,10 +4,24 @@ and the two kinds of "no". The question kinds come from eval/kinds.jsonl."""
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from rag import REFUSAL, Rag
-from rag.evidence import category_terms, diversify, expected_type, is_synthesis, judge, tidy, type_bonus
+from rag.evidence import (
+    category_terms,
+    contradicted_figure,
+    diversify,
+    expected_type,
+    has_type,
+    is_synthesis,
+    judge,
+    source_words,
+    spelled_out,
+    tidy,
+    type_bonus,
+)
+from rag.extractive import ExtractiveGenerator
 from rag.types import Candidate, Chunk, Passage
 
 from .conftest import SHARED, questions
@@ -110,6 +124,78 @@ def test_judge_needs_less_similar_evidence_to_refuse_over_a_common_word_than_ove
     assert not verdict.answerable and "Xi" in verdict.note
     far = [Candidate(1, "About 20,000 troops took part in the exercises.", 0.6, similarity=0.5)]
     assert not judge("Roughly how many troops took part in the exercises?", far, known).answerable
+
+
+def test_who_wrote_it_is_answered_by_the_byline_and_only_by_one(seed_rag: Rag) -> None:
+    """The credit line is kept as text to cite; it answers questions about the article itself and
+    nothing else (its date is when the story was filed, not when the visit happened)."""
+    res = seed_rag.answer("Who wrote the Bloomberg article on Putin's rare visit to Belarus?")
+    assert "Benjamin Harvey" in res.text and res.citations[0].article_id == "002_eaf04aac8d9af5c0.txt", res.text
+    assert seed_rag.answer("who wrote the article about lukashenko and the anniversary call").refused
+    assert "Harvey" not in seed_rag.answer("When did Putin visit Minsk in December 2022?").text
+
+
+def test_a_source_the_question_names_and_an_acronym_the_passages_spell_out_are_not_unknown_words() -> None:
+    """Outlets are seldom named in their own text, and "CIS" is written out in full there."""
+    assert source_words("according to the timeslive article, when did he go?") == {"timeslive"}
+    assert source_words("Who reported from Munich for the Washington Post story?") == {"washington", "post"}
+    assert source_words("what did the washington think tank say?") == set()
+    context = "Leaders of the Commonwealth of Independent States met in St. Petersburg."
+    assert spelled_out("CIS", context) and not spelled_out("CIS", "the cis") and not spelled_out("UN", context)
+    ranked = [Candidate(1, "Putin ordered the February 24 invasion of Ukraine.", 0.7, similarity=0.5)]
+    known = {"putin", "order", "invas", "ukrain", "date", "leader", "meet"}.__contains__
+    assert judge("According to the TimesLIVE article, what date did Putin order the invasion?", ranked, known).answerable
+    assert not judge("What date did Putin order the TimesLIVE invasion?", ranked, known).answerable
+    assert judge("Where did the CIS leaders meet?", ranked, known, context).answerable
+    assert not judge("Where did the CIS leaders meet?", ranked, known).answerable
+
+
+def test_judge_refuses_a_name_no_article_spells_even_nearly_whatever_the_similarity() -> None:
+    ranked = [Candidate(1, "Lukashenko would start a three-day visit to China on Tuesday.", 0.7, similarity=0.8)]
+    known = {"lukashenko", "visit", "china", "agre"}.__contains__
+    near = {"lukashneko": True, "jinp": False, "xi": False}.__getitem__
+    verdict = judge("What did Lukashenko and Xi Jinping agree on in China?", ranked, known, "", near)
+    assert not verdict.answerable and "Jinping" in verdict.note
+    assert judge("Where is Lukashneko going to visit?", ranked, known, "", near).answerable  # a typo
+
+
+def test_a_question_built_on_a_wrong_figure_is_refused_with_the_figure_the_articles_give() -> None:
+    said = "Putin said bilateral trade hit a record of more than $43 billion last year."
+    assert contradicted_figure("Why did trade fall to $20 billion last year?", said) == "$43 billion"
+    assert contradicted_figure("Why was it his first visit in ten years?", "his first visit in more than three years") \
+        == "three years"
+    assert contradicted_figure("Did trade reach $43 billion?", said) == ""
+    assert contradicted_figure("Were 3 jets sent?", "three jets were sent") == ""
+    assert contradicted_figure("How many troops?", "20,000 troops") == "" and contradicted_figure("since 2019?", said) == ""
+    verdict = judge("Why did trade fall to $20 billion last year?", [Candidate(1, said, 0.8, similarity=0.9)],
+                    lambda term: True)
+    assert not verdict.answerable and "$43 billion" in verdict.note
+
+
+def test_what_year_needs_a_year_and_what_percentage_is_answered_by_percent() -> None:
+    assert not has_type("Putin travelled to Belarus on Monday.", "date", "In what year did he travel?")
+    assert has_type("Putin last travelled to Belarus in June 2019.", "date", "In what year did he travel?")
+    passage = Passage(Chunk("c1", "a", "Belarus had fulfilled 100 percent of its defence agreements.", 0, 60,
+                            title="T"), 1.0)
+    gen = ExtractiveGenerator(lambda term: 1.0, _embed)
+    ranked = gen.ranker.rank("What percentage of its defence agreements has Belarus fulfilled?", [passage])
+    assert gen.fact("What percentage of its defence agreements has Belarus fulfilled?", ranked)
+
+
+def test_the_next_sentence_answers_when_the_one_about_the_question_gives_no_date() -> None:
+    text = "Zaluzhniy said Russia had troops ready for a major offensive. It is more likely to come in spring."
+    passage = Passage(Chunk("c1", "a", text, 0, len(text), title="T"), 1.0)
+    gen = ExtractiveGenerator(lambda term: 1.0, _embed)
+    question = "When is a major Russian offensive most likely, according to Zaluzhniy?"
+    chosen = gen.fact(question, gen.ranker.rank(question, [passage]))
+    assert [c.position for c in chosen] == [0, 1]
+
+
+def _embed(texts: list[str]) -> np.ndarray:
+    """Bag-of-words vectors: enough similarity for the rules under test, no model."""
+    vocab = sorted({w for t in texts for w in t.lower().split()})
+    rows = np.array([[t.lower().split().count(w) for w in vocab] for t in texts], dtype=float)
+    return rows / np.maximum(np.linalg.norm(rows, axis=1, keepdims=True), 1e-9)
 
 
 def test_diversify_puts_each_articles_best_passage_first() -> None:

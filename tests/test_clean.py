@@ -71,3 +71,13 @@ def test_outlet_from_any_label_of_the_url_host():
     body = "The president said on Thursday that talks would continue, officials told reporters."
     for url, outlet in (("https://edition.cnn.com/2022/06/12/x", "CNN"), ("https://eu.usatoday.com/story/x", "USA Today")):
         assert clean(RawArticle("a", f"Title\n\n{body}", "a", {"url": url})).outlet == outlet
+
+
+def test_the_credit_line_before_the_lead_is_kept_as_text_to_cite():
+    text = "Putin to visit Minsk\n\n16 December 2022 - 13:59 By Benjamin Harvey\nSubscribe now\n\n" \
+           "Russian President Vladimir Putin is to travel to Belarus on Monday, his first visit in three years.\n\n" \
+           "By the way, the talks are expected to last two days and cover security and trade."
+    a = clean(RawArticle("a", text, "a"))
+    kept = [a.text[s:e] for s, e in a.body]
+    assert kept[0] == "16 December 2022 - 13:59 By Benjamin Harvey" and "Subscribe now" not in kept
+    assert a.published == "2022-12-16" and len(kept) == 3

@@ -42,6 +42,13 @@ def test_search_filters_and_statistics_survive_reopening(tmp_path: Path) -> None
     assert index.idf("minsk") < index.idf("lukashenko") < index.idf("unseen")
 
 
+def test_resembles_finds_a_typo_of_an_indexed_word_but_not_another_name(tmp_path: Path) -> None:
+    index = KeywordIndex(tmp_path / "kw")
+    index.apply(DOCS + [KeywordDoc("4", "Lukashenko met Tsikhanouskaya", "d", "Other", "")], [], SyncState("e", {}))
+    assert index.resembles("lukashneko") and index.resembles("tikhanovskaya") and index.resembles("mink")
+    assert not index.resembles("jinp") and not index.resembles("xi")
+
+
 def test_filter_scores_match_unfiltered_scores(tmp_path: Path) -> None:
     index = KeywordIndex(tmp_path / "kw")
     index.apply(DOCS, [], SyncState())
