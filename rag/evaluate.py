@@ -208,7 +208,10 @@ def evaluate_question(rag: Any, q: Question, judges: dict[str, Judge], generator
     row["kind"], row["refusal"], row["note"] = q.kind or ("unanswerable" if q.unanswerable else ""), \
         answer.refusal, answer.note
     if q.unanswerable:
-        row["refusal_correct"] = answer.refused and answer.text == REFUSAL and not answer.citations
+        row["refusal_correct"] = (answer.refused and answer.text == REFUSAL and not answer.citations) or (
+            # a false premise may instead be corrected: what the articles do say, every citation verified
+            q.expect == "refusal_or_correction" and answer.refusal == "corrected" and bool(answer.citations)
+            and all(c.verified for c in answer.citations))
     elif q.synthesis:
         verified = {c.article_id for c in answer.citations if c.verified}
         row["synthesis_articles"] = len(verified)

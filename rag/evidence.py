@@ -322,11 +322,14 @@ def first_per_article(rows: list[Candidate], passages: list[Passage], limit: int
 class Verdict:
     """Whether to try answering. A refusal is "no_evidence" (nothing retrieved is about the
     question) or "not_answered" (passages are about it, but it asks about something no
-    article mentions: who *won* the final, how many jets were *delivered*)."""
+    article mentions: who *won* the final, how many jets were *delivered*). "corrected": the
+    question rests on something the articles say otherwise; `correction` is the sentence that
+    says what they do say, shown instead of an answer to the question as asked."""
 
     answerable: bool
     refusal: str = ""
     note: str = ""
+    correction: Candidate | None = None
 
 
 RELEVANT = 0.3  # a best sentence scoring below this is not about the question at all
@@ -361,7 +364,7 @@ def judge(question: str, ranked: list[Candidate], known: Callable[[str], bool], 
     similarity = max(c.similarity for c in ranked[:3])
     named = [w for w in unknown if _is_name(w, question)]
     if figure := contradicted_figure(question, ranked[0].text):
-        return Verdict(False, "not_answered", f"The articles give a different figure: “{figure}”.")
+        return Verdict(False, "corrected", f"The articles give a different figure: “{figure}”.", ranked[0])
     if resembles is not None:
         typos = [w for w in named if w.isalpha() and resembles(terms(w)[0])]
         unknown, named = [w for w in unknown if w not in typos], [w for w in named if w not in typos]

@@ -24,7 +24,7 @@ from rag.chunk import Chunker
 from rag.condense import Condenser, History, KeywordCondenser, LLMCondenser
 from rag.embed import Embedder, make_embedder
 from rag.errors import QuestionError
-from rag.evidence import SentenceRanker, Verdict, diversify, is_synthesis, judge, render
+from rag.evidence import SentenceRanker, Verdict, diversify, is_synthesis, judge, render, tidy
 from rag.indexer import Indexer, Progress
 from rag.keyword import KeywordIndex
 from rag.retrieve import HybridRetriever
@@ -241,15 +241,21 @@ class AnswerStream:
 
     def __iter__(self) -> Iterator[str]:
         raw: list[str] = []
-        pieces = self._generator.stream(self.prompt) if self._verdict.answerable else iter([REFUSAL])
-        for piece in pieces:
+        for piece in self._pieces():
             if not raw:
                 self._timings["first_token"] = time.perf_counter() - self._started
             raw.append(piece)
             yield piece
         self._finish("".join(raw))
 
+    def _pieces(self) -> Iterator[str]:
+        if (fix := self._verdict.correction) is not None:  # what the articles say instead, cited
+            return iter([f"{self._verdict.note} {tidy(fix.text, self.query)} [{fix.passage}]"])
+        return self._generator.stream(self.prompt) if self._verdict.answerable else iter([REFUSAL])
+
     def _finish(self, raw: str) -> None:
+        if self._verdict.correction is not None:
+            return self._finish_correction(raw.removeprefix(self._verdict.note))
         text, citations = verify(raw, self.passages)
         name = self._generator.name
         if fallback := self._fallback_for(citations):
@@ -259,6 +265,15 @@ class AnswerStream:
         refusal, note = self._refusal(citations)
         self._answer = Answer(text, citations, self.passages, self.query, refused=not citations,
                               generator=name, timings=self._timings, refusal=refusal, note=note, scope=self.scope)
+
+    def _finish_correction(self, claim: str) -> None:
+        """The note on the premise, unverified because it is ours, then the cited sentence."""
+        text, citations = verify(claim, self.passages)
+        self._timings["total"] = time.perf_counter() - self._started
+        kind, note = ("corrected", self._verdict.note) if citations else ("not_answered", self._verdict.note)
+        self._answer = Answer(f"{note} {text}" if citations else text, citations, self.passages, self.query,
+                              refused=not citations, generator="extractive", timings=self._timings, refusal=kind,
+                              note=note, scope=self.scope)
 
     def _fallback_for(self, citations: list[Citation]) -> Generator | None:
         """The extractive generator when nothing the model wrote verified, or its summary does

@@ -104,7 +104,8 @@ class Answer:
     refused: bool = False
     # Why it refused: "no_evidence" (nothing in the articles is about the question),
     # "not_answered" (passages are about it, none answers it) or "empty_index" (no articles
-    # indexed: `note` says how to add some); "" when it answered.
+    # indexed: `note` says how to add some); "" when it answered. "corrected" is not a refusal:
+    # the question rests on a figure the articles give otherwise, and `text` says what they say.
     refusal: str = ""
     note: str = ""  # one plain sentence for the reader, e.g. which asked-about word no article uses
     generator: str = ""
@@ -124,7 +125,7 @@ class Answer:
         return {
             "answer": self.text,
             "refused": bool(self.refused or not self.citations),
-            "refusal": self.refusal,  # "no_evidence", "not_answered" or "empty_index" (see above)
+            "refusal": self.refusal,  # "no_evidence", "not_answered", "empty_index" or "corrected" (see above)
             "note": self.note,
             "citations": [c.to_dict() for c in self.citations],
             "scope": {"as_of": scope.as_of.isoformat() if scope.as_of else None,

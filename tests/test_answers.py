@@ -172,6 +172,12 @@ def test_a_question_built_on_a_wrong_figure_is_refused_with_the_figure_the_artic
     assert not verdict.answerable and "$43 billion" in verdict.note
 
 
+def test_a_wrong_figure_is_corrected_with_the_cited_figure_the_articles_give(seed_rag: Rag) -> None:
+    res = seed_rag.answer("Why did Putin say trade between Russia and Belarus fell to $20 billion last year?")
+    assert res.refusal == "corrected" and not res.refused and res.text.startswith("The articles give a different figure")
+    assert "$43 billion" in res.citations[0].quote and res.citations[0].verified, res.text
+
+
 def test_what_year_needs_a_year_and_what_percentage_is_answered_by_percent() -> None:
     assert not has_type("Putin travelled to Belarus on Monday.", "date", "In what year did he travel?")
     assert has_type("Putin last travelled to Belarus in June 2019.", "date", "In what year did he travel?")
