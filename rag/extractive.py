@@ -6,7 +6,7 @@ A summary or comparison gets one sentence from each of several articles instead.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 
 import numpy as np
 
@@ -19,7 +19,7 @@ from rag.evidence import (
     has_type,
     tidy,
 )
-from rag.text import is_credit, terms
+from rag.text import is_credit, sentences, terms
 from rag.types import REFUSAL, Candidate, Passage, Prompt
 
 # Words for a measure itself, not for what is measured: "what percentage" asks for a number.
@@ -58,9 +58,9 @@ class ExtractiveGenerator:
             if len(summary) >= 2:
                 return summary
         ranked = prompt.evidence or self.ranker.rank(prompt.question, prompt.passages)
-        return self.fact(prompt.question, ranked)
+        return self.fact(prompt.question, ranked, prompt.passages)
 
-    def fact(self, question: str, ranked: list[Candidate]) -> list[Candidate]:
+    def fact(self, question: str, ranked: list[Candidate], passages: Sequence[Passage] = ()) -> list[Candidate]:
         """The best answering sentence, then one more when it is nearly as good or is the
         best one's neighbour (the sentence that says where, after the one that says when).
         An answer must stand among most of what the question is about (`ANCHOR`): "How much
@@ -73,8 +73,11 @@ class ExtractiveGenerator:
                     and (not counted or counted & set(terms(c.text)))]
         good = [c for c in on_topic if has_type(c.text, kind, question)
                 and (is_credit(c.text) or not asks_for_credit(question))]  # only a byline says who wrote it
+        if on_topic and (not good or good[0] is not on_topic[0]) and \
+                (pair := continued(on_topic[:1], passages, kind, question)):
+            return pair  # the sentence most about the question, then the one that answers it
         if not good:
-            return continued(on_topic[:1], ranked, kind, question)
+            return []
         best = good[0]
         extra = [c for c in good[1:] if c.text != best.text and 2 * c.own >= best.own and (
             c.score >= best.score - 0.15 or (c.passage == best.passage and abs(c.position - best.position) == 1
@@ -82,14 +85,18 @@ class ExtractiveGenerator:
         return [best, *extra[: self.max_sentences - 1]]
 
 
-def continued(best: list[Candidate], ranked: list[Candidate], kind: str, question: str) -> list[Candidate]:
-    """The sentence about the question, and the next one when that gives the kind of answer
-    asked for and it does not: "Zaluzhniy told the Economist that Russia had 200,000 troops
-    ready for a major offensive. It is more likely to come in spring." answers "when"."""
-    if not best:
+def continued(best: list[Candidate], passages: Sequence[Passage], kind: str, question: str) -> list[Candidate]:
+    """The sentence about the question, and one of the next two when that gives the kind of
+    answer asked for and it does not: "Zaluzhniy told the Economist that Russia had 200,000
+    troops ready for a major offensive. This could be from the east, the south, or Belarus. It
+    is more likely to come in spring." answers "when"."""
+    if not best or not 0 < best[0].passage <= len(passages):
         return []
-    after = [c for c in ranked if c.passage == best[0].passage and c.position == best[0].position + 1]
-    return [best[0], after[0]] if after and has_type(after[0].text, kind, question) else []
+    texts = [text for _, _, text in sentences(passages[best[0].passage - 1].chunk.text)]
+    for position in range(best[0].position + 1, min(best[0].position + 3, len(texts))):
+        if has_type(texts[position], kind, question):
+            return [best[0], Candidate(best[0].passage, texts[position], best[0].score, position=position)]
+    return []
 
 
 def synthesis(ranked: list[Candidate], passages: list[Passage]) -> list[Candidate]:

@@ -193,7 +193,7 @@ def test_the_next_sentence_answers_when_the_one_about_the_question_gives_no_date
     passage = Passage(Chunk("c1", "a", text, 0, len(text), title="T"), 1.0)
     gen = ExtractiveGenerator(lambda term: 1.0, _embed)
     question = "When is a major Russian offensive most likely, according to Zaluzhniy?"
-    chosen = gen.fact(question, gen.ranker.rank(question, [passage]))
+    chosen = gen.fact(question, gen.ranker.rank(question, [passage]), [passage])
     assert [c.position for c in chosen] == [0, 1]
 
 
