@@ -70,9 +70,9 @@ class ExtractiveGenerator:
         # "how much *gas*" must be about gas; "what percentage" is answered by "100 percent"
         counted = category_terms(question) - MEASURES if kind == "quantity" else set()
         on_topic = [c for c in ranked if c.score >= self.threshold and c.near >= ANCHOR
-                    and (not counted or counted & set(terms(c.text)))]
-        good = [c for c in on_topic if has_type(c.text, kind, question)
-                and (is_credit(c.text) or not asks_for_credit(question))]  # only a byline says who wrote it
+                    and (not counted or counted & set(terms(c.text)))
+                    and (is_credit(c.text) or not asks_for_credit(question))]  # only a byline says who wrote it
+        good = [c for c in on_topic if has_type(c.text, kind, question)]
         if on_topic and (not good or good[0] is not on_topic[0]) and \
                 (pair := continued(on_topic[:1], passages, kind, question)):
             return pair  # the sentence most about the question, then the one that answers it
