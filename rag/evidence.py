@@ -355,7 +355,8 @@ def judge(question: str, ranked: list[Candidate], known: Callable[[str], bool], 
     acronym that `context` (the passages' text) spells out ("CIS" for "Commonwealth of
     Independent States"). A name no article spells even nearly (`resembles`: "Xi Jinping",
     not a typo of "Lukashenko") is refused however similar the evidence: the question is about
-    someone the articles never mention, so an answer could only be about someone else."""
+    someone the articles never mention, so an answer could only be about someone else. A
+    question whose figure the best evidence gives otherwise is "corrected" (`contradicted_figure`)."""
     if not ranked or ranked[0].score < RELEVANT:
         return Verdict(False, "no_evidence", "Nothing in the indexed articles is about this question.")
     cited = source_words(question)

@@ -267,7 +267,8 @@ class AnswerStream:
                               generator=name, timings=self._timings, refusal=refusal, note=note, scope=self.scope)
 
     def _finish_correction(self, claim: str) -> None:
-        """The note on the premise, unverified because it is ours, then the cited sentence."""
+        """The note on the premise, unverified because it is ours, then the cited sentence. No
+        generator wrote it: it is the evidence sentence itself, hence "extractive"."""
         text, citations = verify(claim, self.passages)
         self._timings["total"] = time.perf_counter() - self._started
         kind, note = ("corrected", self._verdict.note) if citations else ("not_answered", self._verdict.note)
