@@ -13,9 +13,10 @@ never copied into the project). The bench:
    articles in rank order -> article-level Hits@1/5/10 and MRR@10, and latency p50/p95 of
    one retrieval (BM25 is loaded once, never rebuilt per query). From the same dense and BM25
    lists it also recomputes fusion offline for other rrf_k, weights and fetch_k (no re-run);
-3. answers the multiple-choice questions with each requested generator: the question text
-   followed by its four choices; an answer counts when it names the right choice's text and
-   no other choice's.
+3. answers each question with each requested generator from the question text alone, as a
+   user types it (as of the question's date with `--as-of question`); an answer is correct
+   when it names the right choice's text and no other choice's and cites a gold article.
+   Reported for all questions and for the tune / held-out halves (before / from 2022-09-01).
 
 `--limit N`: the first N articles, and only the questions whose gold article is among them.
 Settings come from `rag.Settings` (RAG_CHUNK_SIZE, RAG_EMBED_BACKEND, RAG_RRF_K, ...), except
@@ -95,11 +96,6 @@ def read_articles(path: Path, limit: int | None) -> list[dict[str, Any]]:
 def read_questions(path: Path, article_ids: set[str]) -> list[dict[str, Any]]:
     rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
     return [q for q in rows if set(q["gold_ids"]) & article_ids]
-
-
-def mc_text(q: dict[str, Any]) -> str:
-    letters = "ABCD"
-    return str(q["question"]) + "\nChoices: " + " ".join(f"({letters[i]}) {c}" for i, c in enumerate(q["choices"]))
 
 
 def _norm(text: str) -> str:
@@ -281,7 +277,11 @@ def fusion_sweep(chunk_lists: dict[str, list[list[str]]], article_of: dict[str, 
     return variants
 
 
-def run_answers(rag: Rag, questions: list[dict[str, Any]], generators: list[str], console: Console) -> dict[str, Any]:
+def run_answers(rag: Rag, questions: list[dict[str, Any]], generators: list[str], console: Console,
+                as_of: bool = False) -> dict[str, Any]:
+    """Each generator's answers to the question text alone, as a user types it (as of the
+    question's own date with `as_of`). An answer is correct when it names the right choice's
+    text and no other choice's, and cites a gold article (a verified citation)."""
     out: dict[str, Any] = {}
     for name in generators:
         try:
@@ -289,34 +289,42 @@ def run_answers(rag: Rag, questions: list[dict[str, Any]], generators: list[str]
         except RagError as err:
             out[name] = {"error": str(err)}
             continue
-        rows: list[dict[str, Any]] = []
-        totals: list[float] = []
-        with _progress(console) as progress:
-            task = progress.add_task(f"answers: {name}", total=len(questions))
-            for q in questions:
-                try:
-                    answer = rag.answer(mc_text(q), generator=name)
-                except RagError as err:
-                    out[name] = {"error": str(err), "answered_before_error": len(rows)}
-                    break
-                named = named_choices(answer.text, q["choices"])
-                correct = len(named) == 1 and named[0] in q["answer"]
-                # No answer text in the results: it quotes the articles, which stay out of the project.
-                rows.append({"id": q["id"], "correct": correct, "named": named, "refused": answer.refused,
-                             "answer_chars": len(answer.text)})
-                totals.append(answer.timings.get("total", 0.0))
-                progress.advance(task)
-            else:
-                n = max(len(rows), 1)
-                out[name] = {
-                    "questions": len(rows),
-                    "accuracy": round(sum(r["correct"] for r in rows) / n, 4),
-                    "named_exactly_one_choice": round(sum(len(r["named"]) == 1 for r in rows) / n, 4),
-                    "refused": round(sum(r["refused"] for r in rows) / n, 4),
-                    "answer_s_p50": round(percentile(totals, 50), 3),
-                    "per_question": rows,
-                }
+        out[name] = _answer_all(rag, questions, name, as_of, console)
     return out
+
+
+def _answer_all(rag: Rag, questions: list[dict[str, Any]], name: str, as_of: bool, console: Console) -> dict[str, Any]:
+    rows: list[dict[str, Any]] = []
+    totals: list[float] = []
+    with _progress(console) as progress:
+        task = progress.add_task(f"answers: {name}{' as of' if as_of else ''}", total=len(questions))
+        for q in questions:
+            try:
+                answer = rag.answer(str(q["question"]), generator=name, as_of=question_day(q) if as_of else None)
+            except RagError as err:
+                return {"error": str(err), "answered_before_error": len(rows)}
+            rows.append(_answer_row(q, answer))
+            totals.append(answer.timings.get("total", 0.0))
+            progress.advance(task)
+    halves = {"tune": [r for r in rows if r["tune"]], "held_out": [r for r in rows if not r["tune"]]}
+    return {**_answer_scores(rows), "as_of": as_of, "answer_s_p50": round(percentile(totals, 50), 3),
+            **{half: _answer_scores(part) for half, part in halves.items()}, "per_question": rows}
+
+
+def _answer_row(q: dict[str, Any], answer: Any) -> dict[str, Any]:
+    """One question's score. No answer text: it quotes the articles, which stay out of the project."""
+    named = named_choices(answer.text, q["choices"])
+    cited = {c.article_id for c in answer.citations if c.verified}
+    right = len(named) == 1 and named[0] in q["answer"]
+    gold = bool(cited & set(q["gold_ids"]))
+    return {"id": q["id"], "tune": question_day(q) < SPLIT, "named": named, "right_choice": right,
+            "cites_gold": gold, "correct": right and gold, "refused": answer.refused, "answer_chars": len(answer.text)}
+
+
+def _answer_scores(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    n = max(len(rows), 1)
+    return {"questions": len(rows), **{key: round(sum(bool(r[key]) for r in rows) / n, 4)
+                                       for key in ("correct", "right_choice", "cites_gold", "refused")}}
 
 
 def markdown(result: dict[str, Any]) -> str:
@@ -372,15 +380,18 @@ def indexing_lines(result: dict[str, Any]) -> list[str]:
 
 
 def answers_table(answers: dict[str, Any]) -> list[str]:
-    """The markdown rows for `run_answers` results, one generator a row."""
-    lines = ["| generator | questions | accuracy | named exactly one choice | refused | p50 s |",
-             "|---|---|---|---|---|---|"]
+    """The markdown rows for `run_answers` results: one generator a row, then its two halves."""
+    header = ("| generator | questions | correct (right choice and gold article cited) | right choice | "
+              "cites a gold article | refused | p50 s |")
+    lines = [header, "|---|---|---|---|---|---|---|"]
     for name, a in answers.items():
         if "error" in a:
-            lines.append(f"| {name} | - | unavailable: {a['error'][:120]} | | | |")
-        else:
-            lines.append(f"| {name} | {a['questions']} | {a['accuracy']:.3f} | {a['named_exactly_one_choice']:.3f} | "
-                         f"{a['refused']:.3f} | {a['answer_s_p50']} |")
+            lines.append(f"| {name} | - | unavailable: {a['error'][:120]} | | | | |")
+            continue
+        label = f"{name}{', as of' if a.get('as_of') else ''}"
+        for part, row in ((label, a), (f"{label}: tune", a["tune"]), (f"{label}: held out", a["held_out"])):
+            lines.append(f"| {part} | {row['questions']} | {row['correct']:.3f} | {row['right_choice']:.3f} | "
+                         f"{row['cites_gold']:.3f} | {row['refused']:.3f} | {a['answer_s_p50'] if part == label else ''} |")
     return lines
 
 
@@ -451,7 +462,7 @@ def run(args: argparse.Namespace, articles_file: Path, questions_file: Path, wor
     as_of_modes = (False, True) if args.as_of == "question" else (False,)
     retrieval = run_retrieval(rag, questions, console, as_of_modes)
     generators = [g.strip() for g in (args.generators or "").split(",") if g.strip()]
-    answers = run_answers(rag, questions[: args.answer_limit or None], generators, console)
+    answers = run_answers(rag, questions[: args.answer_limit or None], generators, console, args.as_of == "question")
     return result | {
         "label": f"chunk {settings.chunk_size}/{settings.chunk_overlap}, {settings.embed_backend}, "
                  f"rrf_k {settings.rrf_k}, fetch_k {settings.fetch_k}",

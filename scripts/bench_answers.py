@@ -7,8 +7,8 @@
 Indexing the full RealTimeQA set takes about an hour on two cores, and a local language model
 needs half a minute or more per answer there, so the slow generators are scored afterwards, on
 a stated fixed subset (the first --limit questions in file order), against the same index. The
-scoring is `rag.bench.run_answers`: the question followed by its four choices; an answer counts
-when it names the right choice's text and no other choice's.
+scoring is `rag.bench.run_answers`: the question text alone (as of its own date with --as-of); an
+answer counts when it names the right choice's text and no other choice's and cites a gold article.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ def main() -> int:
     indexed = {a.id for a in rag.articles()}
     questions = read_questions(Path(args.path) / "questions.jsonl", indexed)[: args.limit or None]
     started = machine()
-    answers = run_answers(rag, questions, args.generators.split(","), Console(stderr=True))
+    answers = run_answers(rag, questions, args.generators.split(","), Console(stderr=True), args.as_of)
     result = {"machine": started, "loadavg_end": [round(x, 2) for x in os.getloadavg()],
               "index": args.index, "articles_indexed": len(indexed), "subset": f"first {len(questions)} questions",
               "llm_top_k": rag.settings.llm_top_k, "answers": answers}
@@ -62,6 +62,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--generators", default="llamacpp", help="comma-separated generators")
     parser.add_argument("--limit", type=int, default=30, help="the first N questions (0 = all)")
     parser.add_argument("--out", required=True, help="folder for answers.json and answers.md")
+    parser.add_argument("--as-of", action="store_true", dest="as_of", help="ask each question as of its own date")
     return parser
 
 

@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from rag import Rag, bench, cli
-from rag.bench import mc_text, named_choices
+from rag.bench import named_choices
 from rag.errors import RagError
 from rag.evaluate import (
     LLMJudge,
@@ -93,8 +93,6 @@ def test_named_choices_needs_the_choice_text() -> None:
     assert named_choices("Netflix renewed Squid Game for a second season [1].", choices) == [1]
     assert named_choices("Unlike Breaking Bad, Squid Game returns [2].", choices) == [1, 2]
     assert named_choices("Friendship matters [1].", choices) == []  # whole words only
-    text = mc_text({"question": "Which show?", "choices": choices})
-    assert text.startswith("Which show?\nChoices: (A) “Game of Thrones” (B)")
 
 
 def _citation(number: int, passage: str) -> Citation:
@@ -296,7 +294,9 @@ def test_rag_bench_limit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Non
         assert r["latency_ms"]["p50"] <= r["latency_ms"]["p95"]
     assert result["retrieval"]["fusion_sweep"]
     answers = result["answers"]["extractive"]
-    assert answers["questions"] == 3 and 0 <= answers["accuracy"] <= 1
+    assert answers["questions"] == 3 and 0 <= answers["correct"] <= answers["right_choice"] <= 1
+    assert answers["tune"]["questions"] + answers["held_out"]["questions"] == 3 and answers["as_of"]
+    assert all(r["correct"] == (r["right_choice"] and r["cites_gold"]) for r in answers["per_question"])
     assert result["machine"]["cpus"] >= 1
     md = (out / "realtimeqa.md").read_text()
     assert "| fused (default) |" in md and "| fused (default), as of |" in md and "embed-only" in md and "## Multiple-choice answers" in md
