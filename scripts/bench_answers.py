@@ -37,7 +37,7 @@ def main() -> int:
     answers = run_answers(rag, questions, args.generators.split(","), Console(stderr=True), args.as_of)
     result = {"machine": started, "loadavg_end": [round(x, 2) for x in os.getloadavg()],
               "index": args.index, "articles_indexed": len(indexed), "subset": f"first {len(questions)} questions",
-              "llm_top_k": rag.settings.llm_top_k, "answers": answers}
+              "llm_excerpt_sentences": rag.settings.llm_excerpt_sentences, "answers": answers}
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     (out / "answers.json").write_text(json.dumps(result, indent=2), encoding="utf-8")
