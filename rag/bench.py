@@ -52,6 +52,7 @@ from rag.metrics import article_ranking, gold_rank, hits_and_rr, machine, percen
 if TYPE_CHECKING:
     from rag.pipeline import Rag
     from rag.settings import Settings
+    from rag.types import Answer
 
 FETCH = 40  # chunks per retrieval for the article-level metrics (enough for 10 distinct articles)
 HITS_AT = (1, 5, 10)
@@ -311,7 +312,7 @@ def _answer_all(rag: Rag, questions: list[dict[str, Any]], name: str, as_of: boo
             **{half: _answer_scores(part) for half, part in halves.items()}, "per_question": rows}
 
 
-def _answer_row(q: dict[str, Any], answer: Any) -> dict[str, Any]:
+def _answer_row(q: dict[str, Any], answer: Answer) -> dict[str, Any]:
     """One question's score. No answer text: it quotes the articles, which stay out of the project."""
     named = named_choices(answer.text, q["choices"])
     cited = {c.article_id for c in answer.citations if c.verified}

@@ -69,12 +69,12 @@ class ExtractiveGenerator:
         kind = expected_type(question)
         # "how much *gas*" must be about gas; "what percentage" is answered by "100 percent"
         counted = category_terms(question) - MEASURES if kind == "quantity" else set()
+        credit = asks_for_credit(question)  # only a byline says who wrote it
         on_topic = [c for c in ranked if c.score >= self.threshold and c.near >= ANCHOR
-                    and (not counted or counted & set(terms(c.text)))
-                    and (is_credit(c.text) or not asks_for_credit(question))]  # only a byline says who wrote it
+                    and (not counted or counted & set(terms(c.text))) and (not credit or is_credit(c.text))]
         good = [c for c in on_topic if has_type(c.text, kind, question)]
         if on_topic and (not good or good[0] is not on_topic[0]) and \
-                (pair := continued(on_topic[:1], passages, kind, question)):
+                (pair := continued(on_topic[0], passages, kind, question)):
             return pair  # the sentence most about the question, then the one that answers it
         if not good:
             return []
@@ -85,17 +85,17 @@ class ExtractiveGenerator:
         return [best, *extra[: self.max_sentences - 1]]
 
 
-def continued(best: list[Candidate], passages: Sequence[Passage], kind: str, question: str) -> list[Candidate]:
+def continued(best: Candidate, passages: Sequence[Passage], kind: str, question: str) -> list[Candidate]:
     """The sentence about the question, and one of the next two when that gives the kind of
     answer asked for and it does not: "Zaluzhniy told the Economist that Russia had 200,000
     troops ready for a major offensive. This could be from the east, the south, or Belarus. It
     is more likely to come in spring." answers "when"."""
-    if not best or not 0 < best[0].passage <= len(passages):
+    if not 0 < best.passage <= len(passages):
         return []
-    texts = [text for _, _, text in sentences(passages[best[0].passage - 1].chunk.text)]
-    for position in range(best[0].position + 1, min(best[0].position + 3, len(texts))):
+    texts = [text for _, _, text in sentences(passages[best.passage - 1].chunk.text)]
+    for position in range(best.position + 1, min(best.position + 3, len(texts))):
         if has_type(texts[position], kind, question):
-            return [best[0], Candidate(best[0].passage, texts[position], best[0].score, position=position)]
+            return [best, Candidate(best.passage, texts[position], best.score, position=position)]
     return []
 
 

@@ -271,10 +271,10 @@ class AnswerStream:
         generator wrote it: it is the evidence sentence itself, hence "extractive"."""
         text, citations = verify(claim, self.passages)
         self._timings["total"] = time.perf_counter() - self._started
-        kind, note = ("corrected", self._verdict.note) if citations else ("not_answered", self._verdict.note)
+        note = self._verdict.note
         self._answer = Answer(f"{note} {text}" if citations else text, citations, self.passages, self.query,
-                              refused=not citations, generator="extractive", timings=self._timings, refusal=kind,
-                              note=note, scope=self.scope)
+                              refused=not citations, generator="extractive", timings=self._timings,
+                              refusal="corrected" if citations else "not_answered", note=note, scope=self.scope)
 
     def _fallback_for(self, citations: list[Citation]) -> Generator | None:
         """The extractive generator when nothing the model wrote verified, or its summary does
