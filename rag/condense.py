@@ -84,7 +84,7 @@ def referents(text: str) -> Referents:
         while parts and (parts[0].lower() in STOPWORDS or MONTH_OR_DAY.match(parts[0])):
             parts = parts[1:]  # "On Monday", "They": sentence-initial words, not names
         name = " ".join(parts)
-        if not name or _describes(name, text[match.end():]):
+        if not name or _describes(name, text, match.end()):
             continue
         kind = found.places if PLACE_CUE.search(text[: match.start()][-12:]) else found.people
         if name not in found.people + found.places:
@@ -95,13 +95,14 @@ def referents(text: str) -> Referents:
 
 
 # "Belarusian state news agency", "Russian troops": a nationality describing the noun after it.
-DEMONYM = re.compile(r"^[A-Z][a-z]+(?:ian|ean|an|ese|ish|ic)$")
+DEMONYM = re.compile(r"^[A-Z][a-z]+(?:an|ese|ish|ic)$")
+LOWERCASE_NEXT = re.compile(r"\s+[a-z]")
 
 
-def _describes(name: str, after: str) -> bool:
-    """A one-word nationality followed by a lowercase word is an adjective, not someone "he"
-    or "they" can mean."""
-    return bool(DEMONYM.match(name)) and bool(re.match(r"\s+[a-z]", after))
+def _describes(name: str, text: str, end: int) -> bool:
+    """A one-word nationality followed (at `end` of `text`) by a lowercase word is an adjective,
+    not someone "he" or "they" can mean."""
+    return bool(DEMONYM.match(name)) and bool(LOWERCASE_NEXT.match(text, end))
 
 
 def resolve(question: str, ref: Referents) -> str:

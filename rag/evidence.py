@@ -8,6 +8,7 @@ tidied) and the language-model path (which reads only them)."""
 from __future__ import annotations
 
 import re
+import string
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -457,9 +458,6 @@ def _is_name(word: str, question: str) -> bool:
     return word[:1].isupper() and not (first and first.group(1).strip("’'-") == word)
 
 
-LETTERS = "abcdefghijklmnopqrstuvwxyz"
-
-
 def _coined(word: str, vocabulary: frozenset[str]) -> bool:
     """A word of five letters or more that no English word is within one letter of: a name
     ("jinping", "prigozhin"), not a misspelling ("recieved"). Shorter words are left alone:
@@ -467,10 +465,17 @@ def _coined(word: str, vocabulary: frozenset[str]) -> bool:
     w = word.lower()
     if not vocabulary or len(w) < 5 or not w.isalpha() or not w.isascii():
         return False
+    return w not in vocabulary and not _one_edit(w) & vocabulary
+
+
+def _one_edit(w: str) -> set[str]:
+    """Every string one deletion, swap of neighbours, replacement or insertion from `w`."""
     splits = [(w[:i], w[i:]) for i in range(len(w) + 1)]
-    edits = {a + b[1:] for a, b in splits if b} | {a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1} | \
-        {a + c + b[1:] for a, b in splits if b for c in LETTERS} | {a + c + b for a, b in splits for c in LETTERS}
-    return w not in vocabulary and not edits & vocabulary
+    deleted = {a + b[1:] for a, b in splits if b}
+    swapped = {a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1}
+    replaced = {a + c + b[1:] for a, b in splits if b for c in string.ascii_lowercase}
+    inserted = {a + c + b for a, b in splits for c in string.ascii_lowercase}
+    return deleted | swapped | replaced | inserted
 
 
 def _focus_words(question: str) -> list[str]:
