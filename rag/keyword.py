@@ -15,6 +15,15 @@ The index follows the store through `SyncState`, committed with the passages it 
 (a document of its own): which store it mirrors (`epoch`) and, per writer, the last change
 from the store's change feed already applied (`cursors`); see `rag.sync`. Several processes
 may share the folder: writes take an exclusive file lock, and readers reload after a commit.
+
+Beside the passages, a second tantivy index holds one document per article (its title once and
+all its passages) for article-level BM25: a news question's words are spread over an article's
+paragraphs, and on RealTimeQA's full pool whole-article BM25 ranked the right article better
+than any single passage did (docs/benchmarks.md, session 9). It is a separate index because
+tantivy's BM25 statistics (document count, average length) are per index, not per field. It is
+derived from the passage index: each passage commit carries a commit id that the article index
+records when it catches up; a mismatch (a process killed between the two commits) rebuilds it
+from the passages' stored terms at the next write or sync.
 """
 
 from __future__ import annotations
@@ -26,6 +35,8 @@ import json
 import math
 import shutil
 import threading
+import uuid
+from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -39,7 +50,7 @@ import tantivy
 from rag.text import terms
 from rag.types import Filters
 
-FORMAT = "tantivy-1"  # bump when the schema changes: an index in another format is rebuilt
+FORMAT = "tantivy-2"  # bump when the schema changes: an index in another format is rebuilt
 STATE_ID = "\x00state"  # the id of the document holding the SyncState; no chunk id starts with NUL
 WRITER_HEAP = 50_000_000  # bytes tantivy buffers before flushing a segment (its minimum is 15 MB)
 
@@ -47,10 +58,11 @@ WRITER_HEAP = 50_000_000  # bytes tantivy buffers before flushing a segment (its
 @dataclass(frozen=True)
 class KeywordDoc:
     id: str
-    text: str  # title + passage: what keyword search matches against
+    text: str  # the passage; keyword search matches the title and the passage
     article_id: str
     outlet: str
     published: str
+    title: str = ""
 
 
 @dataclass(frozen=True)
@@ -64,18 +76,25 @@ class SyncState:
         return SyncState(self.epoch, {**self.cursors, writer: max(seq, self.cursors.get(writer, 0))})
 
 
-def _schema() -> tantivy.Schema:
+def _schema(passages: bool) -> tantivy.Schema:
+    """A passage index's schema, or (`passages` False) the article index's, whose `id` is the
+    article's. A passage stores its title's and its own terms: the article index is built
+    from them."""
     builder = tantivy.SchemaBuilder()
     builder.add_text_field("id", stored=True, tokenizer_name="raw")
     builder.add_text_field("article", stored=True, tokenizer_name="raw")
-    builder.add_text_field("outlet", tokenizer_name="raw")
+    builder.add_text_field("outlet", stored=True, tokenizer_name="raw")
     builder.add_integer_field("day", stored=True, indexed=True, fast=True)  # YYYYMMDD; 0 unknown
     builder.add_text_field("body", tokenizer_name="whitespace", index_option="freq")
     builder.add_bytes_field("state", stored=True)
+    if passages:
+        builder.add_bytes_field("title_terms", stored=True)
+        builder.add_bytes_field("passage_terms", stored=True)
     return builder.build()
 
 
-SCHEMA = _schema()
+SCHEMA = _schema(passages=True)
+ARTICLE_SCHEMA = _schema(passages=False)
 
 
 @cache
@@ -102,24 +121,29 @@ class KeywordIndex:
         self._thread_lock = threading.RLock()
         self._depth = 0
         with self._file_lock():  # another process may be creating or replacing the folder
-            self._index = _open(folder)
-        self._searcher = self._index.searcher()
+            self._index = _open(folder, SCHEMA)
+            self._articles = _open(folder.with_name(folder.name + ".articles"), ARTICLE_SCHEMA)
+            self._searcher, self._article_searcher = self._index.searcher(), self._articles.searcher()
+            self._catch_up_articles()
 
     # -- reads (each uses one searcher: one consistent commit, even while a write lands) ----------
 
     def __len__(self) -> int:
-        return self._passages(self._searcher)
+        return self._count(self._searcher)
 
     def search(self, query: str, k: int, filters: Filters | None = None) -> list[tuple[str, float]]:
         """(chunk id, BM25 score) of the best `k` chunks that share a term with `query`."""
-        tokens = list(dict.fromkeys(terms(query)))
-        searcher = self._searcher
-        if not tokens or k <= 0:
-            return []
-        text = tantivy.Query.boolean_query(
-            [(tantivy.Occur.Should, tantivy.Query.term_query(SCHEMA, "body", t)) for t in tokens])
-        hits = searcher.search(_filtered(text, filters), k, count=False).hits
-        return [(searcher.doc(address)["id"][0], float(score)) for score, address in hits]
+        return _search(self._searcher, SCHEMA, query, k, filters)
+
+    def search_articles(self, query: str, k: int, filters: Filters | None = None) -> list[tuple[str, float]]:
+        """(article id, BM25 score of the whole article) of the best `k` articles sharing a term
+        with `query`."""
+        return _search(self._article_searcher, ARTICLE_SCHEMA, query, k, filters)
+
+    @property
+    def articles(self) -> int:
+        """How many articles the index holds."""
+        return self._count(self._article_searcher)
 
     def about(self, ids: Sequence[str]) -> dict[str, tuple[str, str]]:
         """(article id, publication date or "") of each chunk id the index holds."""
@@ -158,7 +182,7 @@ class KeywordIndex:
     def idf(self, term: str) -> float:
         """BM25's inverse document frequency of a stemmed term; unseen terms get the largest."""
         searcher = self._searcher
-        n, df = max(self._passages(searcher), 1), searcher.doc_freq("body", term)
+        n, df = max(self._count(searcher), 1), searcher.doc_freq("body", term)
         return math.log(1 + (n - df + 0.5) / (df + 0.5))
 
     @property
@@ -187,6 +211,7 @@ class KeywordIndex:
                 self._depth = 1
                 try:
                     self.refresh()
+                    self._catch_up_articles()
                     yield
                 finally:
                     self._depth = 0
@@ -201,43 +226,69 @@ class KeywordIndex:
     def refresh(self) -> None:
         """See what other processes committed."""
         self._index.reload()
-        self._searcher = self._index.searcher()
+        self._articles.reload()
+        self._searcher, self._article_searcher = self._index.searcher(), self._articles.searcher()
 
     def apply(self, added: Iterable[KeywordDoc], retired: Iterable[str], state: SyncState) -> None:
         """Add (or replace) `added`, remove the chunk ids in `retired`, and record `state`, in
-        one commit."""
+        one commit; then rebuild the documents of the articles this touched in the article index."""
         with self.locked():
-            writer = self._writer()
+            retired, added = list(retired), list(added)
+            touched = {article for article, _ in self.about(retired).values()} | {d.article_id for d in added}
+            writer = _writer(self._index)
             for cid in retired:
                 writer.delete_documents_by_term("id", cid)
             for doc in added:
                 writer.delete_documents_by_term("id", doc.id)  # deletes apply to earlier additions only
                 writer.add_document(_document(doc))
-            self._commit(writer, state)
+            self._commit_passages(writer, state)
+            self._update_articles(sorted(touched))
 
     def replace_all(self, docs: Iterable[KeywordDoc], state: SyncState) -> None:
-        """Replace everything with `docs` (read one at a time) and `state`, in one commit."""
+        """Replace everything with `docs` (read one at a time) and `state`, in one commit; then
+        the article index, from them."""
         with self.locked():
-            writer = self._writer()
+            writer = _writer(self._index)
             writer.delete_all_documents()
             for doc in docs:
                 writer.add_document(_document(doc))
-            self._commit(writer, state)
+            self._commit_passages(writer, state)
+            self._rebuild_articles()
 
-    def _writer(self) -> Any:
-        writer = self._index.writer(WRITER_HEAP, 1)
-        # A process killed during a commit leaves files no commit refers to; the next commit may
-        # need one of their names (FileAlreadyExists). Removing unreferenced files is safe here:
-        # we hold the lock, and readers only open files of the last commit.
-        writer.garbage_collect_files()
-        return writer
+    def _commit_passages(self, writer: Any, state: SyncState) -> None:
+        payload = {"format": FORMAT, "epoch": state.epoch, "cursors": state.cursors, "commit": uuid.uuid4().hex}
+        _commit(writer, payload)
+        self.refresh()
 
-    def _commit(self, writer: Any, state: SyncState) -> None:
-        writer.delete_documents_by_term("id", STATE_ID)
-        payload = json.dumps({"format": FORMAT, "epoch": state.epoch, "cursors": state.cursors}).encode()
-        writer.add_document(tantivy.Document(id=STATE_ID, day=-1, state=payload))
-        writer.commit()
-        writer.wait_merging_threads()  # finish merging small segments now: searches stay fast
+    def _catch_up_articles(self) -> None:
+        """Rebuild the article index if it lags the passages (a process died between the two
+        commits). Called holding the file lock."""
+        if _commit_id(self._article_searcher, ARTICLE_SCHEMA) != _commit_id(self._searcher, SCHEMA):
+            self._rebuild_articles()
+
+    def _update_articles(self, article_ids: list[str]) -> None:
+        """Rebuild the article documents of `article_ids` from their passages as committed."""
+        if not article_ids:
+            return
+        writer = _writer(self._articles)
+        for article in article_ids:
+            writer.delete_documents_by_term("id", article)
+        self._add_articles(writer, tantivy.Query.term_set_query(SCHEMA, "article", article_ids))
+
+    def _rebuild_articles(self) -> None:
+        """The article index, anew from every passage (reads all their stored terms)."""
+        writer = _writer(self._articles)
+        writer.delete_all_documents()
+        self._add_articles(writer, tantivy.Query.all_query())
+
+    def _add_articles(self, writer: Any, passages: tantivy.Query) -> None:
+        by_article: defaultdict[str, list[dict[str, Any]]] = defaultdict(list)
+        for doc in self._docs(passages):
+            if doc.get("article"):  # not the state document
+                by_article[doc["article"][0]].append(doc)
+        for article, docs in by_article.items():
+            writer.add_document(_article_document(article, docs))
+        _commit(writer, {"format": FORMAT, "commit": _commit_id(self._searcher, SCHEMA)})
         self.refresh()
 
     # -- helpers ------------------------------------------------------------------------------------
@@ -251,11 +302,11 @@ class KeywordIndex:
         return [searcher.doc(address).to_dict() for _, address in hits]
 
     @staticmethod
-    def _passages(searcher: tantivy.Searcher) -> int:
+    def _count(searcher: tantivy.Searcher) -> int:
         return max(searcher.num_docs - int(searcher.doc_freq("id", STATE_ID) > 0), 0)
 
 
-def _open(folder: Path) -> tantivy.Index:
+def _open(folder: Path, schema: tantivy.Schema) -> tantivy.Index:
     """Open the index in `folder`, or create it empty (its SyncState is then blank, and the
     first sync fills it from the store). A folder in an older format is replaced."""
     folder.mkdir(parents=True, exist_ok=True)
@@ -263,38 +314,81 @@ def _open(folder: Path) -> tantivy.Index:
         shutil.rmtree(folder)  # the bm25s format of earlier versions: rebuilt from the store
         folder.mkdir()
     try:
-        return tantivy.Index(SCHEMA, path=str(folder), reuse=True)
+        return tantivy.Index(schema, path=str(folder), reuse=True)
     except ValueError:  # another schema: rebuilt from the store
         shutil.rmtree(folder)
         folder.mkdir()
-        return tantivy.Index(SCHEMA, path=str(folder), reuse=True)
+        return tantivy.Index(schema, path=str(folder), reuse=True)
+
+
+def _writer(index: tantivy.Index) -> Any:
+    writer = index.writer(WRITER_HEAP, 1)
+    # A process killed during a commit leaves files no commit refers to; the next commit may
+    # need one of their names (FileAlreadyExists). Removing unreferenced files is safe here:
+    # we hold the lock, and readers only open files of the last commit.
+    writer.garbage_collect_files()
+    return writer
+
+
+def _commit(writer: Any, payload: dict[str, Any]) -> None:
+    writer.delete_documents_by_term("id", STATE_ID)
+    writer.add_document(tantivy.Document(id=STATE_ID, day=-1, state=json.dumps(payload).encode()))
+    writer.commit()
+    writer.wait_merging_threads()  # finish merging small segments now: searches stay fast
+
+
+def _commit_id(searcher: tantivy.Searcher, schema: tantivy.Schema) -> str:
+    """The passage commit an index reflects (its own, for the passage index)."""
+    hits = searcher.search(tantivy.Query.term_query(schema, "id", STATE_ID), 1).hits
+    if not hits:
+        return ""
+    return str(json.loads(bytes(searcher.doc(hits[0][1])["state"][0])).get("commit", ""))
+
+
+def _search(searcher: tantivy.Searcher, schema: tantivy.Schema, query: str, k: int,
+            filters: Filters | None) -> list[tuple[str, float]]:
+    tokens = list(dict.fromkeys(terms(query)))
+    if not tokens or k <= 0:
+        return []
+    text = tantivy.Query.boolean_query(
+        [(tantivy.Occur.Should, tantivy.Query.term_query(schema, "body", t)) for t in tokens])
+    hits = searcher.search(_filtered(text, filters, schema), k, count=False).hits
+    return [(searcher.doc(address)["id"][0], float(score)) for score, address in hits]
 
 
 def _document(doc: KeywordDoc) -> tantivy.Document:
-    return tantivy.Document(id=doc.id, article=doc.article_id, outlet=doc.outlet.lower(),
-                            day=_day(doc.published), body=" ".join(terms(doc.text)))
+    title, passage = " ".join(terms(doc.title)), " ".join(terms(doc.text))
+    return tantivy.Document(id=doc.id, article=doc.article_id, outlet=doc.outlet.lower(), day=_day(doc.published),
+                            body=f"{title} {passage}", title_terms=title.encode(), passage_terms=passage.encode())
 
 
-def _filtered(query: tantivy.Query, filters: Filters | None) -> tantivy.Query:
-    """`query`, restricted to the passages `filters` allows (the filters add nothing to scores)."""
-    clauses = _filter_clauses(filters) if filters else []
+def _article_document(article: str, passages: list[dict[str, Any]]) -> tantivy.Document:
+    """One article from its passages' stored fields: its title's terms once, then every passage's."""
+    first = passages[0]
+    body = " ".join([bytes(first["title_terms"][0]).decode(), *(bytes(p["passage_terms"][0]).decode() for p in passages)])
+    return tantivy.Document(id=article, article=article, outlet=first["outlet"][0], day=first["day"][0], body=body)
+
+
+def _filtered(query: tantivy.Query, filters: Filters | None, schema: tantivy.Schema = SCHEMA) -> tantivy.Query:
+    """`query`, restricted to the documents `filters` allows (the filters add nothing to scores)."""
+    clauses = _filter_clauses(filters, schema) if filters else []
     if not clauses:
         return query
     allowed = tantivy.Query.const_score_query(tantivy.Query.boolean_query(clauses), 0.0)
     return tantivy.Query.boolean_query([(tantivy.Occur.Must, query), (tantivy.Occur.Must, allowed)])
 
 
-def _filter_clauses(filters: Filters) -> list[tuple[tantivy.Occur, tantivy.Query]]:
+def _filter_clauses(filters: Filters, schema: tantivy.Schema) -> list[tuple[tantivy.Occur, tantivy.Query]]:
     must = tantivy.Occur.Must
     clauses = []
     if filters.article_ids:
-        clauses.append((must, tantivy.Query.term_set_query(SCHEMA, "article", list(filters.article_ids))))
+        clauses.append((must, tantivy.Query.term_set_query(schema, "article", list(filters.article_ids))))
     if filters.outlet:
-        clauses.append((must, tantivy.Query.term_query(SCHEMA, "outlet", filters.outlet.lower())))
+        clauses.append((must, tantivy.Query.term_query(schema, "outlet", filters.outlet.lower())))
     low = _day(filters.date_from) if filters.date_from else (1 if filters.date_to else 0)
     high = min(_day(d) for d in (filters.date_to, filters.as_of) if d) if filters.date_to or filters.as_of else None
     if low or high is not None:  # undated passages (day 0) stay unless a range needs a known date
-        clauses.append((must, tantivy.Query.range_query(SCHEMA, "day", tantivy.FieldType.Integer, low, high)))
+        clauses.append((must, tantivy.Query.range_query(schema, "day", tantivy.FieldType.Integer, low, high)))
     return clauses
 
 

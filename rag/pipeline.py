@@ -73,7 +73,8 @@ class Rag:
         self.retriever = HybridRetriever(
             store=self.store, keyword=self.keyword, embedder=self.embedder, sync=self.sync,
             k=self.settings.top_k, fetch_k=self.settings.fetch_k,
-            bm25_weight=self.settings.bm25_weight, recency_weight=self.settings.recency_weight,
+            bm25_weight=self.settings.bm25_weight, article_weight=self.settings.article_weight,
+            recency_weight=self.settings.recency_weight,
             recency_half_life=self.settings.recency_half_life, recent_days=self.settings.recent_days,
         )
         self.indexer = Indexer(self.store, self.embedder, self.chunker, self.keyword, self.sync,

@@ -47,6 +47,8 @@ class Settings(BaseSettings):
     fetch_k: int = Field(120, ge=1)  # candidates from each search before fusion
     rrf_k: int = 60  # only scripts/ comparisons still use reciprocal rank fusion
     bm25_weight: float = Field(0.3, ge=0)  # fusion: cosine similarity + bm25_weight * BM25 / the query's best BM25
+    # + article_weight * the passage's whole article's BM25 / the query's best (session 9)
+    article_weight: float = Field(0.2, ge=0)
     # The time prior: a passage's score is scaled by 1 + recency_weight * 2^(-days / half-life),
     # days between its article's date and the range the question names ("in December 2022"),
     # else the recent_days up to its as-of date (today without one); undated: the mean of the dated.

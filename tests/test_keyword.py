@@ -70,6 +70,48 @@ def test_apply_replaces_retires_and_moves_the_cursor_in_one_commit(tmp_path: Pat
     assert sorted(again.ids) == ["2", "3"] and again.state == SyncState("e2")
 
 
+SPREAD = [  # article "a" has both names, in different passages; "b" and "c" one each
+    KeywordDoc("a1", "Putin arrived on Monday", "a", "Daily", "2022-12-19", title="Summit in Minsk"),
+    KeywordDoc("a2", "Lukashenko greeted him", "a", "Daily", "2022-12-19", title="Summit in Minsk"),
+    KeywordDoc("b1", "Putin spoke", "b", "Other", "2022-12-01"),
+    KeywordDoc("c1", "Lukashenko spoke", "c", "Other", "2023-02-01"),
+]
+
+
+def test_article_search_ranks_whole_articles_and_follows_every_write(tmp_path: Path) -> None:
+    index = KeywordIndex(tmp_path / "kw")
+    index.apply(SPREAD, [], SyncState("e"))
+    assert {_ids(index.search("Putin Lukashenko", 5))[0]} <= {"b1", "c1"}  # no passage has both names
+    assert _ids(index.search_articles("Putin Lukashenko", 5))[0] == "a"  # the article has both
+    assert index.articles == 3 and len(index) == 4
+    assert _ids(index.search_articles("Minsk summit", 5)) == ["a"]  # its title, once for all passages
+    assert _ids(index.search_articles("Lukashenko", 5, Filters(as_of=date(2022, 12, 31)))) == ["a"]
+    assert sorted(_ids(index.search_articles("spoke Putin", 5, Filters(outlet="other")))) == ["b", "c"]
+    index.apply([], ["a2"], SyncState("e"))  # a passage retired: its article loses its words
+    assert _ids(index.search_articles("Lukashenko", 5)) == ["c"]
+    index.apply([KeywordDoc("a2", "Lukashenko waved", "a", "Daily", "2022-12-19", title="Summit in Minsk")], ["a1"],
+                SyncState("e"))
+    assert _ids(index.search_articles("Putin", 5)) == ["b"] and "a" in _ids(index.search_articles("waved", 5))
+    index.apply([], ["a2"], SyncState("e"))  # its last passage gone: so is the article
+    assert index.search_articles("Minsk", 5) == []
+    index.replace_all(iter(SPREAD[2:]), SyncState("e2"))
+    assert sorted(_ids(index.search_articles("spoke", 5))) == ["b", "c"]
+
+
+def test_an_article_index_left_behind_by_a_killed_write_is_rebuilt(tmp_path: Path, monkeypatch) -> None:
+    """A process killed between the passage commit and the article commit: the next process to
+    open the folder (or the next write) finds the article index behind and rebuilds it."""
+    index = KeywordIndex(tmp_path / "kw")
+    index.apply(SPREAD[:2], [], SyncState("e"))
+    monkeypatch.setattr(KeywordIndex, "_update_articles", lambda self, ids: None)  # "killed" before it
+    index.apply(SPREAD[2:], ["a2"], SyncState("e"))
+    assert _ids(index.search_articles("Lukashenko", 5)) == ["a"]  # stale in this process
+    monkeypatch.undo()
+    again = KeywordIndex(tmp_path / "kw")  # as the next process sees it
+    assert _ids(again.search_articles("Lukashenko", 5)) == ["c"]
+    assert sorted(_ids(again.search_articles("Putin", 5))) == ["a", "b"]
+
+
 def test_an_index_in_the_old_bm25s_format_is_replaced_and_starts_blank(tmp_path: Path) -> None:
     old = tmp_path / "kw" / "generation-token"
     old.mkdir(parents=True)
@@ -136,3 +178,4 @@ def test_two_processes_writing_one_folder_lose_nothing(tmp_path: Path) -> None:
     assert index.state.cursors == {"p": 15, "q": 15}
     assert json.dumps(sorted(index.ids_of(["p"])))  # both writers' passages are searchable by article
     assert len(index.search("harbor", 200)) == 150
+    assert sorted(_ids(index.search_articles("harbor", 5))) == ["p", "q"]  # the article index followed both

@@ -3,6 +3,8 @@
 from datetime import date
 from pathlib import Path
 
+import pytest
+
 from rag.keyword import KeywordIndex
 from rag.retrieve import HybridRetriever
 from rag.types import TimeScope
@@ -64,3 +66,59 @@ def test_the_retriever_is_a_langchain_retriever_returning_documents(tmp_path: Pa
     passages = r.retrieve("Belarus dependent on Russia for security and fuel")
     assert [d.id for d in documents] == [p.chunk.id for p in passages] and len(documents) == r.settings.top_k
     assert documents[0].page_content == passages[0].chunk.text and documents[0].metadata["score"] == passages[0].score
+
+
+def test_an_articles_whole_text_score_lifts_all_its_passages_relative_to_the_querys_best() -> None:
+    by_article = [("new", 20.0), ("old", 10.0)]  # whole-article BM25
+    fused = dict(ranker(bm25_weight=0.3, article_weight=0.2)._rank(DENSE, SPARSE, ABOUT, None, by_article))
+    assert fused["old1"] == 0.62 + 0.2 * 0.5 and fused["und1"] == 0.60  # no article score: nothing added
+    assert fused["new1"] == 0.58 + 0.3 * 1.0 + 0.2 * 1.0
+    assert fused["old2"] == 0.58 + 0.3 * 0.5 + 0.2 * 0.5
+
+
+@pytest.mark.model
+def test_an_article_whose_words_are_spread_over_passages_is_found_with_real_components(tmp_path: Path) -> None:
+    """Real indexing, store, embedder and keyword index: the question's words are in three
+    paragraphs of one article, and a short one repeats some of them. The article index, built
+    through the normal indexing path, ranks the first as a whole, and its score reaches the
+    fused score of that article's passages."""
+    from rag import Rag, Settings
+
+    filler = " ".join(f"Paragraph {n} is about the harbour's weather, its tides and its gulls." for n in range(9))
+    spread = ("Harbour news\n\nThe mayor of Valdmere resigned on Friday.\n\n" + filler
+              + "\n\nA zinc smelter closed.\n\n" + filler + "\n\nFishermen blamed the tariffs.\n")
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    (folder / "spread.txt").write_text(spread)
+    (folder / "short.txt").write_text("Short news\n\nThe Valdmere mayor resigned. Yes, the mayor of Valdmere resigned.\n")
+    (folder / "other.txt").write_text("Other news\n\nGulls and tides at the harbour this week.\n")
+    question = "Which Valdmere mayor resigned after the zinc smelter closed and fishermen blamed tariffs?"
+    # fetch_k 2: more articles than a search's candidates, the archive case (rag.retrieve); a
+    # weight that makes the whole article decide, to test the path, not the tuned weight
+    r = Rag(Settings(data_dir=tmp_path / "data", top_k=1, fetch_k=2, article_weight=2.0))
+    r.index([folder])
+    best = r.retrieve(question)[0]
+    assert "spread" in best.chunk.article_id and r.keyword.search_articles(question, 3)[0][0] == best.chunk.article_id
+    r.retriever.article_weight = 0.0
+    alone = {p.chunk.id: p.score for p in r.retrieve(question, k=3)}
+    assert best.score == pytest.approx(alone[best.chunk.id] + 2.0)  # + the weight x its article's (the best) score
+
+
+def test_the_best_articles_bring_their_best_passage_when_no_search_found_one(tmp_path: Path) -> None:
+    from rag.keyword import KeywordDoc, SyncState
+
+    keyword = KeywordIndex(tmp_path / "kw")
+    words = ["mayor resigned", "zinc smelter", "fishermen tariffs"]
+    docs = [KeywordDoc(f"s{n}", f"the {words[n]} {words[n]}", "spread", "", "") for n in range(3)]
+    docs += [KeywordDoc(f"o{n}", f"the {words[n % 3]} {words[n % 3]} again {words[n % 3]}", f"o{n}", "", "")
+             for n in range(6)]
+    keyword.apply(docs, [], SyncState())
+    r = HybridRetriever(store=None, keyword=keyword, embedder=None, fetch_k=3, article_weight=0.3)
+    question = "mayor resigned zinc smelter fishermen tariffs"
+    assert {keyword.about([cid])[cid][0] for cid, _ in keyword.search(question, 3)} & {"spread"} == set()
+    articles = keyword.search_articles(question, 3)
+    about: dict[str, tuple[str, str]] = {}
+    extra = r._passages_of(question, articles, {"o0", "o1", "o2"}, None, about)
+    assert articles[0][0] == "spread" and {about[cid][0] for cid, _ in extra} == {"spread"}
+    assert len(extra) == 3  # every passage of it up to three per missing article, with their BM25 scores
+    assert r._by_article and not r.model_copy(update={"fetch_k": 7})._by_article  # 7 articles: all in play
