@@ -146,10 +146,15 @@ class KeywordIndex:
         return self._count(self._article_searcher)
 
     def about(self, ids: Sequence[str]) -> dict[str, tuple[str, str]]:
-        """(article id, publication date or "") of each chunk id the index holds."""
+        """(article id, publication date or "") of each chunk id the index holds. On every
+        retrieval, for about 600 ids: one search for exactly that many, and only three fields
+        read of each document (not its stored terms)."""
+        searcher = self._searcher
+        hits = searcher.search(tantivy.Query.term_set_query(SCHEMA, "id", list(ids)), max(len(ids), 1)).hits
         found = {}
-        for doc in self._docs(tantivy.Query.term_set_query(SCHEMA, "id", list(ids))):
-            found[doc["id"][0]] = (doc["article"][0], _iso(doc["day"][0]))
+        for _, address in hits:
+            doc = searcher.doc(address)
+            found[str(doc.get_first("id"))] = (str(doc.get_first("article")), _iso(int(doc.get_first("day") or 0)))
         return found
 
     def ids_of(self, article_ids: Sequence[str]) -> set[str]:
