@@ -44,6 +44,11 @@ def _over_best(scored: Sequence[tuple[str, float]]) -> dict[str, float]:
     return {key: score / best for key, score in scored}
 
 
+def _published_by(published: str, limit: str) -> bool:
+    """Whether an article of this date ("" unknown) may be used as of `limit` ("" none)."""
+    return not limit or not published or published <= limit
+
+
 def _without_as_of(filters: Filters | None) -> Filters | None:
     rest = replace(filters, as_of=None) if filters else None
     return None if rest is None or rest.is_empty() else rest
@@ -90,7 +95,7 @@ class HybridRetriever(BaseRetriever):
         self.sync()  # the keyword index knows each chunk's article and date, for both searches
         sparse = self.keyword.search(query, self.fetch_k, hard) if self.mode != "dense" else []
         articles = self.keyword.search_articles(query, self.fetch_k, hard) if self._by_article else []
-        about = self.keyword.about(list(dict.fromkeys([cid for cid, _ in wide] + [cid for cid, _ in sparse])))
+        about = self.keyword.about([cid for cid, _ in sparse])
         dense = self._as_of(wide, about, hard, vector)
         found = {about[cid][0] for cid, _ in dense + sparse}
         sparse += self._passages_of(query, articles, found, hard, about)
@@ -123,13 +128,18 @@ class HybridRetriever(BaseRetriever):
     def _as_of(self, wide: list[tuple[str, float]], about: dict[str, tuple[str, str]], filters: Filters | None,
                vector: np.ndarray | None) -> list[tuple[str, float]]:
         """The dense results the keyword index holds (not superseded) and, as of a date, not
-        published after it; when too few remain of a deep search, search again with the filter."""
-        visible = [(cid, s) for cid, s in wide if cid in about]
-        if vector is None or not (filters and filters.as_of):  # keyword mode: no dense search
-            return visible
-        limit = filters.as_of.isoformat()
-        kept = [(cid, s) for cid, s in visible if not about[cid][1] or about[cid][1] <= limit]
-        if len(kept) >= self.fetch_k or len(wide) < self._depth(filters):
+        published after it; when too few remain of a deep search, search again with the filter.
+        Their articles and dates are looked up `fetch_k` at a time, until `fetch_k` are kept:
+        the lookup is most of a retrieval's time after the embedding (docs/benchmarks.md, session 9)."""
+        limit = filters.as_of.isoformat() if filters and filters.as_of else ""
+        kept: list[tuple[str, float]] = []
+        for start in range(0, len(wide), self.fetch_k):
+            batch = wide[start : start + self.fetch_k]
+            about.update(self.keyword.about([cid for cid, _ in batch if cid not in about]))
+            kept += [(cid, s) for cid, s in batch if cid in about and _published_by(about[cid][1], limit)]
+            if len(kept) >= self.fetch_k:
+                break
+        if vector is None or not limit or len(kept) >= self.fetch_k or len(wide) < self._depth(filters):
             return kept[: self.fetch_k]
         found = self.store.nearest(vector, self.fetch_k, filters)
         about.update(self.keyword.about([cid for cid, _ in found]))
