@@ -72,13 +72,10 @@ def top_articles(row: dict[str, Any], bm25: float, article: float, recency: floa
 
 
 def metrics(rows: list[dict[str, Any]], golds: dict[str, set[str]], **variant: Any) -> list[float]:
-    totals = [0.0, 0.0, 0.0, 0.0]
-    for row in rows:
-        arts = top_articles(row, **variant)
-        pos = next((i for i, a in enumerate(arts, 1) if a in golds[row["id"]]), None)
-        if pos:
-            totals = [totals[0] + (pos == 1), totals[1] + (pos <= 5), totals[2] + 1, totals[3] + 1 / pos]
-    return [t / max(len(rows), 1) for t in totals]
+    from rag.bench import retrieval_metrics  # the bench's own article-level measures
+
+    m = retrieval_metrics([top_articles(row, **variant) for row in rows], [golds[row["id"]] for row in rows])
+    return [m["hits@1"], m["hits@5"], m["hits@10"], m["mrr@10"]]
 
 
 VARIANTS: dict[str, dict[str, Any]] = {
