@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import re
 import string
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 import prompts
 from rag.text import STOPWORDS, forms, is_credit, sentences, terms, words
-from rag.types import Candidate, Passage, Prompt
+from rag.types import Candidate, Chunk, Passage, Prompt
 
 
 def render(question: str, passages: list[Passage], evidence: list[Candidate] | None = None,
@@ -35,6 +35,39 @@ def render(question: str, passages: list[Passage], evidence: list[Candidate] | N
         task=prompts.text("task_synthesis" if synthesis else "task_fact"))
     messages = [{"role": "system", "content": prompts.text("answer_system")}, {"role": "user", "content": user}]
     return Prompt(question, passages, messages, evidence=evidence or [], synthesis=synthesis)
+
+
+def render_corpus(prompt: Prompt, corpus: str, question: str, history: Sequence[tuple[str, str]] = ()) -> Prompt:
+    """`prompt` for a language model that reads every indexed article (`corpus_text`), not
+    excerpts: when they all fit, the articles are the fixed system text, which llama.cpp
+    evaluates once and reuses, so the first token waits only for the question's few tokens
+    (docs/benchmarks.md, session 10). The conversation follows as chat turns, then the question
+    as the user typed it: the model resolves "they" and "there" itself. The passages stay the
+    retrieved ones: `rag.verify` finds each answer sentence's support among them."""
+    messages = [{"role": "system", "content": prompts.text("corpus_system").format(articles=corpus)}]
+    for asked, answered in history:
+        messages += [{"role": "user", "content": asked}, {"role": "assistant", "content": answered}]
+    task = prompts.text("task_synthesis" if prompt.synthesis else "task_fact")
+    messages.append({"role": "user", "content": prompts.text("corpus_user").format(task=task, question=question)})
+    return replace(prompt, messages=messages)
+
+
+def corpus_text(chunks: Iterable[Chunk]) -> str:
+    """Every article, whole, in publication order (undated ones last, then by id): a stable
+    text, so the same articles give the same prompt prefix."""
+    articles: dict[str, list[Chunk]] = {}
+    for chunk in chunks:
+        articles.setdefault(chunk.article_id, []).append(chunk)
+    ordered = sorted(articles.values(), key=lambda cs: (not cs[0].published, cs[0].published, cs[0].article_id))
+    return "\n\n".join(_article_block(number, sorted(cs, key=lambda c: c.start))
+                       for number, cs in enumerate(ordered, start=1))
+
+
+def _article_block(number: int, chunks: list[Chunk]) -> str:
+    head = chunks[0]
+    source = ", ".join(x for x in (head.outlet, head.published or "date unknown") if x)
+    text = "".join(("\n" if i and c.start > chunks[i - 1].end else "") + c.text for i, c in enumerate(chunks))
+    return prompts.text("corpus_article").format(number=number, title=head.title or "untitled", source=source, text=text)
 
 
 def _evidence_line(text: str, passage: Passage) -> str:

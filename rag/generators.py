@@ -114,7 +114,7 @@ def _llamacpp(s: Settings, parts: Components) -> Generator:
     if reason := _llamacpp_available(s):  # said when it is chosen, not after a retrieval or never (an empty index)
         raise GeneratorUnavailable(f"llamacpp: {reason}")
     path = s.model_path or local_model(s.models_dir, s.local_model)
-    return LlamaCppGenerator(path, s.threads, s.max_answer_tokens)
+    return LlamaCppGenerator(path, s.threads, s.max_answer_tokens, state_dir=s.models_dir / "state")
 
 
 def _llamacpp_available(s: Settings) -> str | None:

@@ -24,7 +24,17 @@ from rag.chunk import Chunker
 from rag.condense import Condenser, History, KeywordCondenser, LLMCondenser
 from rag.embed import Embedder, make_embedder, vocabulary
 from rag.errors import QuestionError
-from rag.evidence import SentenceRanker, Verdict, diversify, is_synthesis, judge, render, tidy
+from rag.evidence import (
+    SentenceRanker,
+    Verdict,
+    corpus_text,
+    diversify,
+    is_synthesis,
+    judge,
+    render,
+    render_corpus,
+    tidy,
+)
 from rag.indexer import Indexer, Progress
 from rag.keyword import KeywordIndex
 from rag.retrieve import HybridRetriever
@@ -81,6 +91,7 @@ class Rag:
                                self.settings.max_article_chars)
         self._ranker = SentenceRanker(self.keyword.idf, self.embedder.embed, self.keyword.knows)
         self._generators: dict[str, Generator] = {}
+        self._corpus_cache = ("", "")  # (the keyword index's state, corpus_text or "")
         if generator is not None:
             self._generators[generator.name] = generator
 
@@ -140,10 +151,14 @@ class Rag:
             raise QuestionError(f"as_of must be a date (YYYY-MM-DD); got {as_of!r}.")
         gen = self.generator(generator)
         started = time.perf_counter()
-        query = self._condenser(gen).condense(question, _recent(history, self.settings.max_question_chars))
+        recent = _recent(history, self.settings.max_question_chars)
+        corpus = self._corpus() if generators.is_language_model(gen.name) else ""
+        query = self._condenser(gen, corpus).condense(question, recent)
         timings = {"condense": time.perf_counter() - started}
         scope = self.scope(query, as_of)
         prompt = self._evidence(query, k or self.settings.top_k, filters, scope)
+        if corpus and not filters and as_of is None:  # a filter or a date leaves articles out: excerpts only
+            prompt = render_corpus(prompt, corpus, question, recent)
         timings["retrieval"] = time.perf_counter() - started - timings["condense"]
         return AnswerStream(prompt, gen, self._verdict(prompt, filters), timings, started, self._fallback(), scope)
 
@@ -189,9 +204,24 @@ class Rag:
             raise QuestionError("The question has no words in it. Type a question about the articles.")
         return cleaned
 
-    def _condenser(self, gen: Generator) -> Condenser:
+    def _condenser(self, gen: Generator, corpus: str = "") -> Condenser:
+        """The model condenses a follow-up, unless it reads the articles: a condensing prompt
+        would push them out of llama.cpp's cache, and that model sees the conversation anyway."""
         complete = getattr(gen, "complete", None)
-        return LLMCondenser(complete) if complete else KeywordCondenser()
+        return LLMCondenser(complete) if complete and not corpus else KeywordCondenser()
+
+    def _corpus(self) -> str:
+        """Every indexed article's text (`corpus_text`) when it fits in `corpus_prompt_chars`,
+        else "". Built again only after the index changes."""
+        limit = self.settings.corpus_prompt_chars
+        if not limit or len(self.keyword) * self.settings.chunk_size > 2 * limit:  # an archive: not read at all
+            return ""
+        self.sync()
+        key = repr(self.keyword.state)
+        if self._corpus_cache[0] != key:
+            text = corpus_text(self.store.get(self.keyword.ids).values())
+            self._corpus_cache = (key, text if len(text) <= limit else "")
+        return self._corpus_cache[1]
 
     def generator(self, name: str | None = None) -> Generator:
         name = name or self.settings.generator

@@ -43,6 +43,9 @@ class Settings(BaseSettings):
     chunk_overlap: int = Field(0, ge=0)
     top_k: int = Field(8, ge=1, le=MAX_K)
     llm_excerpt_sentences: int = 6  # evidence sentences a language model reads (about 270 prompt tokens)
+    # A language model reads every indexed article instead of excerpts when their text fits in this
+    # many characters (0: never): the articles become a prompt prefix evaluated once (session 10).
+    corpus_prompt_chars: int = Field(24_000, ge=0)
     # Retrieval: set on RealTimeQA's questions asked before 2022-09-01 (docs/benchmarks.md, session 5).
     fetch_k: int = Field(120, ge=1)  # candidates from each search before fusion
     rrf_k: int = 60  # only scripts/ comparisons still use reciprocal rank fusion

@@ -35,3 +35,34 @@ def test_missing_model_file_is_a_clear_error(tmp_path):
     r = Rag(Settings(data_dir=tmp_path, model_path=tmp_path / "nope.gguf"))
     with pytest.raises(GeneratorUnavailable, match="RAG_MODEL_PATH"):
         r.answer("Who is Putin?", generator="llamacpp")
+
+
+@pytest.fixture(scope="module")
+def small_model(tmp_path_factory):
+    from rag.models import local_model
+
+    return local_model(tmp_path_factory.mktemp("models"), "qwen2.5-coder-0.5b-instruct")
+
+
+def _articles_prompt(question: str) -> list:
+    from langchain_core.messages import HumanMessage, SystemMessage
+
+    articles = " ".join(f"Report {n}: the river in town {n} rose by {n} metres on Monday." for n in range(1, 40))
+    return [SystemMessage(f"Answer from these reports only.\n{articles}"), HumanMessage(question)]
+
+
+def test_the_evaluated_articles_are_saved_and_a_new_process_continues_from_them(small_model, tmp_path):
+    from rag.generate import ChatLlamaCpp
+
+    def chat():  # a new llama.cpp context each time, as in a new process
+        return ChatLlamaCpp(model_path=small_model, n_threads=2, max_tokens=12, n_ctx=2048, state_dir=tmp_path)
+
+    first = chat()
+    answer = first.invoke(_articles_prompt("How much did the river in town 7 rise?")).content
+    saved = list(tmp_path.glob("*.prefix.npz"))
+    assert len(saved) == 1 and saved[0].stat().st_size > 1_000_000  # the evaluated tokens' keys and values
+    second = chat()
+    assert second.invoke(_articles_prompt("How much did the river in town 7 rise?")).content == answer
+    assert second._prefix  # continued from the saved state, not evaluated from the start
+    saved[0].write_bytes(b"torn")  # a damaged file is evaluated again, not an error
+    assert chat().invoke(_articles_prompt("How much did the river in town 7 rise?")).content == answer
