@@ -253,7 +253,8 @@ class ChatLlamaCpp(BaseChatModel):
     # evaluating 3,000 tokens of articles takes the 1.5B model 3 minutes here, loading them 0.2 s.
     state_dir: Path | None = None
     _llama: Any = PrivateAttr(default=None)
-    _prefix: str = PrivateAttr(default="")  # the key of the system prompt llama.cpp's cache starts with
+    _prefix: str = PrivateAttr(default="")  # the key of the long system prompt llama.cpp's cache starts with
+    _saved: str = PrivateAttr(default="")  # the key of the one in the state file
     # One llama.cpp context is not thread-safe and the UI answers sessions on worker
     # threads: a second question waits here for the first to finish streaming.
     _lock: threading.Lock = PrivateAttr(default_factory=threading.Lock)
@@ -288,18 +289,20 @@ class ChatLlamaCpp(BaseChatModel):
             self._keep(llama, key)
 
     def _restore(self, llama: Any, chat: list[dict[str, Any]]) -> str:
-        """The key of a long system prompt, loading its saved state when llama.cpp's cache does
-        not start with it already. llama.cpp reuses the longest prefix the new prompt shares
-        with the evaluated one, so only the question's tokens are evaluated after this."""
+        """The key of a long system prompt; when llama.cpp's cache holds none, the saved state
+        is loaded. It need not be the same prompt: llama.cpp keeps the longest prefix of tokens
+        the new prompt shares with the evaluated one, so after articles are added only the text
+        from the first difference on is evaluated (the newest article comes last)."""
         key = _prefix_key(self.model_path, self.n_ctx, chat) if self.state_dir else ""
-        if key and key != self._prefix:
-            self._prefix = load_prefix(llama, self._state_file, key)
+        if key and not self._prefix:
+            self._prefix = self._saved = load_prefix(llama, self._state_file, _model_stamp(self.model_path, self.n_ctx))
         return key
 
     def _keep(self, llama: Any, key: str) -> None:
-        """After an answer: save the state once for a new long system prompt."""
-        if key and key != self._prefix:
-            save_prefix(llama, self._state_file, key)
+        """After an answer: the state is saved once for each new long system prompt."""
+        if key and key != self._saved:
+            save_prefix(llama, self._state_file, _model_stamp(self.model_path, self.n_ctx), key)
+            self._saved = key
         self._prefix = key
 
     @property
@@ -315,22 +318,28 @@ PREFIX_CHARS = 2_000  # a system prompt this long (the articles, not the instruc
 
 
 def _prefix_key(model: Path, n_ctx: int, chat: list[dict[str, Any]]) -> str:
-    """A digest of the model, its context size and a long system prompt ("" for a short one)."""
+    """A digest of a long system prompt for this model ("" for a short one)."""
     system = str(chat[0].get("content", "")) if chat and chat[0].get("role") == "system" else ""
     if len(system) < PREFIX_CHARS:
         return ""
-    return hashlib.sha256(f"{model.name}\0{model.stat().st_size}\0{n_ctx}\0{system}".encode()).hexdigest()
+    return hashlib.sha256(f"{_model_stamp(model, n_ctx)}\0{system}".encode()).hexdigest()
 
 
-def load_prefix(llama: Any, path: Path, key: str) -> str:
-    """Put a saved state back into llama.cpp if it is the one for `key`; its key, else ""."""
+def _model_stamp(model: Path, n_ctx: int) -> str:
+    """What a saved state is valid for: the same model file and context size."""
+    return f"{model.name}:{model.stat().st_size}:{n_ctx}"
+
+
+def load_prefix(llama: Any, path: Path, stamp: str) -> str:
+    """Put the saved state back into llama.cpp if it was saved for this model (`stamp`);
+    the key of its system prompt, else ""."""
     from llama_cpp.llama import LlamaState  # only here: llama-cpp-python is an optional install
 
     try:
         with np.load(path) as saved:
-            if str(saved["key"]) != key:
+            if str(saved["model"]) != stamp:
                 return ""
-            data = saved["state"].tobytes()
+            key, data = str(saved["key"]), saved["state"].tobytes()
             state = LlamaState(input_ids=saved["input_ids"], n_tokens=int(saved["n_tokens"]), seed=int(saved["seed"]),
                                scores=np.zeros((1, llama.n_vocab()), dtype=np.single),  # refilled: the question follows
                                llama_state=data, llama_state_size=len(data))
@@ -344,14 +353,15 @@ def load_prefix(llama: Any, path: Path, key: str) -> str:
     return key
 
 
-def save_prefix(llama: Any, path: Path, key: str) -> None:
+def save_prefix(llama: Any, path: Path, stamp: str, key: str) -> None:
     """Save llama.cpp's state (prompt and answer; the next prompt reuses the part it shares),
     atomically: a reader sees the old file or the new one."""
     state = llama.save_state()
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_suffix(f".{os.getpid()}.partial.npz")  # two processes may save at once
-    np.savez(partial, key=np.array(key), input_ids=state.input_ids, n_tokens=np.array(state.n_tokens),
-             seed=np.array(state.seed), state=np.frombuffer(state.llama_state, dtype=np.uint8))
+    np.savez(partial, model=np.array(stamp), key=np.array(key), input_ids=state.input_ids,
+             n_tokens=np.array(state.n_tokens), seed=np.array(state.seed),
+             state=np.frombuffer(state.llama_state, dtype=np.uint8))
     os.replace(partial, path)
 
 

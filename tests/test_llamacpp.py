@@ -44,25 +44,37 @@ def small_model(tmp_path_factory):
     return local_model(tmp_path_factory.mktemp("models"), "qwen2.5-coder-0.5b-instruct")
 
 
-def _articles_prompt(question: str) -> list:
+def _articles_prompt(question: str, reports: int = 40) -> list:
     from langchain_core.messages import HumanMessage, SystemMessage
 
-    articles = " ".join(f"Report {n}: the river in town {n} rose by {n} metres on Monday." for n in range(1, 40))
+    articles = " ".join(f"Report {n}: the river in town {n} rose by {n} metres on Monday." for n in range(1, reports))
     return [SystemMessage(f"Answer from these reports only.\n{articles}"), HumanMessage(question)]
 
 
 def test_the_evaluated_articles_are_saved_and_a_new_process_continues_from_them(small_model, tmp_path):
-    from rag.generate import ChatLlamaCpp
+    import numpy as np
+
+    from rag.generate import ChatLlamaCpp, _model_stamp, load_prefix
 
     def chat():  # a new llama.cpp context each time, as in a new process
         return ChatLlamaCpp(model_path=small_model, n_threads=2, max_tokens=12, n_ctx=2048, state_dir=tmp_path)
 
+    question = "How much did the river in town 7 rise?"
     first = chat()
-    answer = first.invoke(_articles_prompt("How much did the river in town 7 rise?")).content
+    answer = first.invoke(_articles_prompt(question)).content
     saved = list(tmp_path.glob("*.prefix.npz"))
     assert len(saved) == 1 and saved[0].stat().st_size > 1_000_000  # the evaluated tokens' keys and values
     second = chat()
-    assert second.invoke(_articles_prompt("How much did the river in town 7 rise?")).content == answer
-    assert second._prefix  # continued from the saved state, not evaluated from the start
+    assert second.invoke(_articles_prompt(question)).content == answer
+    assert second._saved == first._saved  # continued from the saved state; nothing new to save
+
+    # One more report at the end: the saved state still serves the reports before it
+    third = chat()
+    stamp = _model_stamp(small_model, 2048)
+    assert load_prefix(third.llama(), saved[0], stamp) == first._saved and third.llama().n_tokens > 100
+    assert "7" in third.invoke(_articles_prompt(question, reports=41)).content
+    with np.load(saved[0]) as state:
+        assert str(state["key"]) == third._prefix != first._saved  # saved again, for the longer prompt
+
     saved[0].write_bytes(b"torn")  # a damaged file is evaluated again, not an error
-    assert chat().invoke(_articles_prompt("How much did the river in town 7 rise?")).content == answer
+    assert chat().invoke(_articles_prompt(question)).content == answer
