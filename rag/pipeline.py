@@ -152,12 +152,14 @@ class Rag:
         gen = self.generator(generator)
         started = time.perf_counter()
         recent = _recent(history, self.settings.max_question_chars)
-        corpus = self._corpus() if generators.is_language_model(gen.name) else ""
+        # A filter or a date leaves articles out: then a model gets the best excerpts, not every article.
+        whole = generators.is_language_model(gen.name) and not filters and as_of is None
+        corpus = self._corpus() if whole else ""
         query = self._condenser(gen, corpus).condense(question, recent)
         timings = {"condense": time.perf_counter() - started}
         scope = self.scope(query, as_of)
         prompt = self._evidence(query, k or self.settings.top_k, filters, scope)
-        if corpus and not filters and as_of is None:  # a filter or a date leaves articles out: excerpts only
+        if corpus:
             prompt = render_corpus(prompt, corpus, question, recent)
         timings["retrieval"] = time.perf_counter() - started - timings["condense"]
         return AnswerStream(prompt, gen, self._verdict(prompt, filters), timings, started, self._fallback(), scope)
