@@ -212,6 +212,18 @@ class Rag:
         complete = getattr(gen, "complete", None)
         return LLMCondenser(complete) if complete and not corpus else KeywordCondenser()
 
+    def warm_up(self, generator: str | None = None) -> bool:
+        """Have a language model that reads every article evaluate them now, before the first
+        question: minutes on a laptop CPU the first time (then saved, rag.generate). False when
+        there is nothing to evaluate: no such model, or too many articles to read whole."""
+        gen = self.generator(generator)
+        complete = getattr(gen, "complete", None)
+        corpus = self._corpus() if complete and generators.is_language_model(gen.name) else ""
+        if complete is None or not corpus:
+            return False
+        complete(render_corpus(Prompt("", []), corpus, "Reply OK.").messages, max_tokens=1)
+        return True
+
     def _corpus(self) -> str:
         """Every indexed article's text (`corpus_text`) when it fits in `corpus_prompt_chars`,
         else "". Built again only after the index changes."""

@@ -22,7 +22,7 @@ ARTICLES = {
 
 def _rag(tmp_path: Path, generator: ScriptedGenerator, **settings: object) -> Rag:
     folder = tmp_path / "articles"
-    folder.mkdir()
+    folder.mkdir(parents=True)
     for name, text in ARTICLES.items():
         (folder / name).write_text(text)
     r = Rag(Settings(data_dir=tmp_path / "data", **settings), embedder=HashEmbedder(), store=MemoryStore(),
@@ -77,6 +77,29 @@ def test_the_extractive_generator_is_not_given_the_articles(tmp_path):
     r = _rag(tmp_path, ScriptedGenerator(["x"]))
     stream = r.stream("Where did Putin meet Lukashenko?", generator="extractive")
     assert "new gas price" not in stream.prompt.messages[0]["content"]
+
+
+class CompletingGenerator(ScriptedGenerator):
+    """A language model that can also complete a chat (as the warm-up asks)."""
+
+    def __init__(self) -> None:
+        super().__init__(["Minsk."], name="completing")
+        self.completed: list[list[dict[str, str]]] = []
+
+    def complete(self, messages: list[dict[str, str]], max_tokens: int = 64) -> str:
+        self.completed.append(messages)
+        return "OK"
+
+
+def test_warm_up_evaluates_the_prefix_the_first_question_then_shares(tmp_path):
+    model = CompletingGenerator()
+    r = _rag(tmp_path, model)
+    assert r.warm_up("completing")
+    r.answer("Where did Putin meet Lukashenko?", generator="completing")
+    assert "Iskander-M" in model.completed[0][0]["content"]
+    assert model.prompts[0].messages[0] == model.completed[0][0]
+    assert not r.warm_up("extractive")  # nothing to evaluate
+    assert not _rag(tmp_path / "big", CompletingGenerator(), corpus_prompt_chars=50).warm_up("completing")
 
 
 def _chunk(article: str, start: int, text: str, published: str = "", title: str = "") -> Chunk:

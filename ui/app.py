@@ -31,6 +31,7 @@ API (for `gradio_client`): one clean endpoint, `/ask`:
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, NamedTuple, TypeVar
@@ -388,6 +389,8 @@ def launch(host: str = "127.0.0.1", port: int = 7860, *, rag: Backend | None = N
     backend = rag if rag is not None else default()
     auth = auth_pair(backend.settings.ui_auth)
     demo = build_app(backend)
+    if (warm_up := getattr(backend, "warm_up", None)) is not None:  # while the page loads, not at the first question
+        threading.Thread(target=_quietly, args=(warm_up,), name="warm-up", daemon=True).start()
     demo.launch(
         server_name=host, server_port=port, auth=auth, share=False, inbrowser=False, show_error=False,
         prevent_thread_lock=prevent_thread_lock, quiet=quiet, footer_links=["api"], theme=theme(), css=CSS, js=JS,
@@ -395,6 +398,15 @@ def launch(host: str = "127.0.0.1", port: int = 7860, *, rag: Backend | None = N
         if auth else None,
     )
     return demo
+
+
+def _quietly(warm_up: Callable[[], object]) -> None:
+    """A local model's articles evaluated in the background; a model that cannot run is
+    reported when a question is asked, in the chat, where the user sees it."""
+    try:
+        warm_up()
+    except RagError as err:
+        log.info("warm-up skipped: %s", err)
 
 
 def theme() -> gr.themes.Base:
