@@ -280,13 +280,16 @@ class ChatLlamaCpp(BaseChatModel):
                 messages=chat, temperature=self.temperature, stop=stop,
                 max_tokens=kwargs.get("max_tokens", self.max_tokens), stream=True,  # llama.cpp stops at the limit
             )
-            for piece in pieces:
-                if text := piece["choices"][0].get("delta", {}).get("content"):
-                    chunk = ChatGenerationChunk(message=AIMessageChunk(content=text))
-                    if run_manager:
-                        run_manager.on_llm_new_token(text, chunk=chunk)
-                    yield chunk
-            self._keep(llama, key)
+            try:
+                for piece in pieces:
+                    if text := piece["choices"][0].get("delta", {}).get("content"):
+                        chunk = ChatGenerationChunk(message=AIMessageChunk(content=text))
+                        if run_manager:
+                            run_manager.on_llm_new_token(text, chunk=chunk)
+                        yield chunk
+                self._keep(llama, key)  # saved only after a whole answer
+            finally:  # a reader that stopped mid-answer: the prompt is evaluated all the same
+                self._prefix = key
 
     def _restore(self, llama: Any, chat: list[dict[str, Any]]) -> str:
         """The key of a long system prompt; when llama.cpp's cache holds none, the saved state

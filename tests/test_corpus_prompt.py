@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
+from types import SimpleNamespace
 
+import numpy as np
 import pytest
 
 from rag import Filters, Rag, Settings
@@ -85,16 +87,21 @@ class CompletingGenerator(ScriptedGenerator):
     def __init__(self) -> None:
         super().__init__(["Minsk."], name="completing")
         self.completed: list[list[dict[str, str]]] = []
+        self.warming: list[bool] = []  # what Rag.warming_up said while each completion ran
+        self.rag: Rag | None = None
 
     def complete(self, messages: list[dict[str, str]], max_tokens: int = 64) -> str:
         self.completed.append(messages)
+        self.warming.append(self.rag is not None and self.rag.warming_up)
         return "OK"
 
 
 def test_warm_up_evaluates_the_prefix_the_first_question_then_shares(tmp_path):
     model = CompletingGenerator()
-    r = _rag(tmp_path, model)
+    r = model.rag = _rag(tmp_path, model)
+    assert not r.warming_up
     assert r.warm_up("completing")
+    assert model.warming == [True] and not r.warming_up  # said while it ran, not after
     r.answer("Where did Putin meet Lukashenko?", generator="completing")
     assert "Iskander-M" in model.completed[0][0]["content"]
     assert model.prompts[0].messages[0] == model.completed[0][0]
@@ -127,3 +134,43 @@ def test_only_a_long_system_prompt_is_saved(tmp_path):
     long = [{"role": "system", "content": "x" * PREFIX_CHARS}, {"role": "user", "content": "q"}]
     assert _prefix_key(model, 8192, short) == ""
     assert _prefix_key(model, 8192, long) != _prefix_key(model, 4096, long) != ""
+
+
+class _Llama:
+    """Stands in for llama_cpp.Llama: streams a fixed reply and counts state loads."""
+
+    def __init__(self) -> None:
+        self.loads = 0
+
+    def create_chat_completion(self, **_: object):
+        return iter([{"choices": [{"delta": {"content": word}}]} for word in ("In ", "Minsk.")])
+
+    def save_state(self) -> SimpleNamespace:
+        return SimpleNamespace(input_ids=np.zeros(3, dtype=np.intc), n_tokens=3, seed=0, llama_state=b"kv")
+
+    def load_state(self, state: object) -> None:
+        self.loads += 1
+
+    def n_vocab(self) -> int:
+        return 4
+
+
+def test_an_answer_read_only_in_part_still_says_what_llama_cpp_holds(tmp_path):
+    """A reader that stops mid-answer (a cancelled UI request) after a short prompt: the next
+    articles prompt loads the saved state (0.2 s) instead of evaluating the articles again (minutes)."""
+    pytest.importorskip("llama_cpp")
+    from langchain_core.messages import HumanMessage, SystemMessage
+
+    from rag.generate import ChatLlamaCpp
+
+    model = tmp_path / "m.gguf"
+    model.write_bytes(b"gguf")
+    chat = ChatLlamaCpp(model_path=model, n_threads=1, state_dir=tmp_path / "state")
+    chat._llama = llama = _Llama()
+    articles = [SystemMessage("x" * PREFIX_CHARS), HumanMessage("Where?")]
+    assert chat.invoke(articles).content == "In Minsk."  # evaluated, then saved
+    stream = chat.stream([SystemMessage("Be brief."), HumanMessage("Where?")])
+    next(stream)
+    stream.close()  # llama.cpp's cache now starts with the short prompt
+    chat.invoke(articles)
+    assert llama.loads == 1
