@@ -67,7 +67,7 @@ def clean(raw: RawArticle) -> Article:
     title_idx = _title_index(raw.text, lines) if not given else 0 if lines and lines[0][2] == given else -1
     title = given or (lines[title_idx][2] if lines and title_idx >= 0 else "")
     body = _body(raw.text, lines, title_idx) or _lone_paragraph(lines, title_idx)
-    dated = _date(raw.meta.get("published", ""), lines, body)
+    dated = _date(raw.meta.get("published", ""), lines, body, raw.meta.get("date_inferred") == "true")
     return Article(
         id=raw.id,
         text=raw.text,
@@ -178,11 +178,12 @@ def _is_prose(text: str) -> bool:
     return bool(SENTENCE_END.search(text)) or len(text.split()) > 14
 
 
-def _date(given: str, lines: list[Line], body: list[Line]) -> Dated:
-    """The source's own date, else the one the text states (rag.dates). Only body lines count
-    as the text's references: captions of old photos carry other dates."""
+def _date(given: str, lines: list[Line], body: list[Line], inferred: bool = False) -> Dated:
+    """The source's own date (`inferred` when its metadata says so), else the one the text
+    states (rag.dates). Only body lines count as the text's references: captions of old photos
+    carry other dates."""
     if day := _iso_date(given):
-        return Dated(day)
+        return Dated(day, inferred)
     lead = body[0][2] if body else ""
     return article_date([text for _, _, text in lines], lead, " ".join(text for _, _, text in body))
 

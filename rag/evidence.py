@@ -105,7 +105,10 @@ SYNTHESIS = re.compile(
     r"\b(summari[sz]e|summary|sum up|overview|recap|main points|key points|gist|timeline|in common|"
     r"compare|comparison|contrast|differ|difference|differences|similarities|similar)\b|"
     r"\bhow (did|has|have|do|does) .{0,80}\b(change|changed|develop|developed|evolve|evolved|progress)\b|"
-    r"\bwhat happened (between|over|during|from)\b|\bwhat (do|did) (the )?articles say\b|"
+    r"\bwhat happened (between|over|during|from)\b|\bpull together\b|"
+    # "what do the articles say", "what the coverage says about"
+    r"\bwhat (?:(?:do|does|did) )?(?:the |these |those )?(?:articles|coverage|reports|stories|outlets|sources) "
+    r"(?:say|says|said|report|reports|reported|tell|tells)\b|"
     r"\b(rundown|run-down|round-?up|every time|each time|all the times)\b|"
     r"\bhow (do|did) (the )?(different |various )?(outlets|articles|reports|sources|papers)\b|"
     # the question says it wants the coverage as a whole, or two sides set against each other
@@ -252,6 +255,7 @@ def category_terms(question: str) -> set[str]:
 # -- ranking the sentences of the passages ---------------------------------------------------------
 
 SEMANTIC_POOL = 32  # sentences re-scored by embedding similarity
+CONTEXT_WEIGHT = 0.5  # a follow-up's words from the conversation, against the words typed
 MEANING = 0.5  # weight of embedding similarity against the lexical score of a fact's sentence
 
 
@@ -266,13 +270,21 @@ class SentenceRanker:
                  known: Callable[[str], bool] = lambda term: True) -> None:
         self.idf, self.embed, self.known = idf, embed, known
 
-    def rank(self, question: str, passages: list[Passage], per_article: int = 0) -> list[Candidate]:
+    def rank(self, question: str, passages: list[Passage], per_article: int = 0, asked: str = "") -> list[Candidate]:
         """Best first. With `per_article`, each article's lexically best `per_article` sentences
-        compete (a summary needs every article's say), instead of the best SEMANTIC_POOL overall."""
-        q_terms = focus_terms(question) or list(dict.fromkeys(terms(question)))
+        compete (a summary needs every article's say), instead of the best SEMANTIC_POOL overall.
+        `asked`: a follow-up as typed, when `question` is it with words of the conversation appended
+        ("With whose help? Lukashenko warplanes Su-25"): those words say which event, the typed ones
+        what about it, so they count CONTEXT_WEIGHT as much. A name that replaced a pronoun ("Where
+        was Tikhanovskaya speaking?") counts fully: it is who the question is about."""
+        # An outlet's name ("per the Jerusalem Post") is the articles' metadata, not their text
+        outlets = {t for p in passages for t in terms(p.chunk.outlet)}
+        q_terms = [t for t in focus_terms(question) or dict.fromkeys(terms(question)) if t not in outlets or self.known(t)]
         if not q_terms:
             return []
-        weights = {t: self.idf(t) for t in q_terms}
+        # only words appended after the question as typed: a name put for "she" is what was typed
+        typed = set(terms(asked)) if asked and question != asked and question.startswith(asked) else set(q_terms)
+        weights = {t: self.idf(t) * (1.0 if t in typed else CONTEXT_WEIGHT) for t in q_terms}
         category = ANSWER_CATEGORY.search(question)
         unanchored = DATE_TERMS | (set(terms(category.group(1))) if category else set())
         # Words no passage uses ("upcoming", "besides") cannot be matched: judge() weighs them.
@@ -370,6 +382,7 @@ class Verdict:
 
 
 RELEVANT = 0.3  # a best sentence scoring below this is not about the question at all
+CORRECTION_DEPTH = 3  # sentences searched for a figure that contradicts the question's
 
 
 # Best evidence less similar than this to a question with a word no passage uses: refuse.
@@ -382,7 +395,8 @@ UNRELATED_COMMON = 0.56
 
 
 def judge(question: str, ranked: list[Candidate], known: Callable[[str], bool], context: str = "",
-          resembles: Callable[[str], bool] | None = None, vocabulary: frozenset[str] = frozenset()) -> Verdict:
+          resembles: Callable[[str], bool] | None = None, vocabulary: frozenset[str] = frozenset(),
+          outlets: Iterable[str] = ()) -> Verdict:
     """A question about something no article mentions is not answered, however many of its
     other words match: "Who won the World Cup final?" finds only a mention of the final.
     A word no indexed passage uses (in any of its forms; dates aside, since an article says
@@ -390,21 +404,24 @@ def judge(question: str, ranked: list[Candidate], known: Callable[[str], bool], 
     means nearly the same as the question. Not a sign: the name of a source the question cites
     ("according to the TimesLIVE article": outlets are rarely named in their own text), and an
     acronym that `context` (the passages' text) spells out ("CIS" for "Commonwealth of
-    Independent States"). A name no article spells even nearly (`resembles`: "Xi Jinping",
-    not a typo of "Lukashenko") is refused however similar the evidence: the question is about
-    someone the articles never mention, so an answer could only be about someone else; so is a
-    long word that is not English (not in `vocabulary`, not one letter from a word in it): a
-    name typed in lowercase ("xi jinping"). A question whose figure the best evidence gives
+    Independent States"), and the name of the outlet of a passage found (`outlets`: "the
+    Jerusalem Post's photo", "did TimesLIVE publish"). A name no article spells even nearly
+    (`resembles`: "Xi Jinping", not a typo of "Lukashenko") is refused however similar the
+    evidence: the question is about someone the articles never mention, so an answer could only
+    be about someone else; so is a long word that is not English (not in `vocabulary`, not one
+    letter from a word in it): a name typed in lowercase ("xi jinping"). A question whose figure the best evidence gives
     otherwise is "corrected" (`contradicted_figure`)."""
     if not ranked or ranked[0].score < RELEVANT:
         return Verdict(False, "no_evidence", "Nothing in the indexed articles is about this question.")
-    cited = source_words(question)
+    cited = source_words(question) | {w.lower() for outlet in outlets for w in re.findall(r"[\w’'&-]+", outlet)}
     unknown = [w for w in _unknown_words(question, known)
                if w.lower() not in cited and not spelled_out(w, context)]
     similarity = max(c.similarity for c in ranked[:3])
     named = [w for w in unknown if _is_name(w, question) or _coined(w, vocabulary)]
-    if figure := contradicted_figure(question, ranked[0].text):
-        return Verdict(False, "corrected", f"The articles give a different figure: “{figure}”.", ranked[0])
+    # among the best few: the sentence giving the figure need not be the one most like the question
+    for best in ranked[:CORRECTION_DEPTH]:
+        if figure := contradicted_figure(question, best.text):
+            return Verdict(False, "corrected", f"The articles give a different figure: “{figure}”.", best)
     if resembles is not None:
         typos = [w for w in named if w.isalpha() and resembles(terms(w)[0])]
         unknown, named = [w for w in unknown if w not in typos], [w for w in named if w not in typos]

@@ -17,7 +17,7 @@ import re
 import zlib
 from collections.abc import Iterable, Iterator
 from copy import deepcopy
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from html import escape
 from html.parser import HTMLParser
 from pathlib import Path
@@ -36,6 +36,10 @@ TEXT_SUFFIXES = (".txt", ".md", ".markdown")
 HTML_SUFFIXES = (".html", ".htm")
 JSONL_SUFFIXES = (".jsonl", ".jsonl.gz")
 SUPPORTED = TEXT_SUFFIXES + HTML_SUFFIXES + JSONL_SUFFIXES
+META_KEYS = ("title", "url", "published", "outlet")  # metadata a JSONL line or a sidecar file may state
+# "story.txt.meta.json" next to "story.txt": what a plain text file cannot say about itself
+# (outlet, date, link). Not an article: ".json" is not a SUPPORTED suffix, so the walk skips it.
+SIDECAR = ".meta.json"
 SNIFF = 65536  # bytes (and characters) inspected to tell text from binary data
 # Characters that do not occur in text: C0/C1 controls other than whitespace, and the
 # replacement character that undecodable bytes become.
@@ -123,14 +127,35 @@ def _load_file(path: Path, article_id: str, max_chars: int) -> Iterator[RawArtic
         if name.endswith(JSONL_SUFFIXES):
             yield from _load_jsonl(path, article_id, max_chars)
         elif name.endswith(HTML_SUFFIXES):
-            yield _checked(_load_html(path, article_id), max_chars)
+            raw = _load_html(path, article_id)
+            yield _checked(replace(raw, meta=raw.meta | _sidecar(path)), max_chars)  # the user's word first
         else:
             text = decode(_read(path, max_chars), path)
-            yield _checked(RawArticle(article_id, text, str(path)), max_chars)
+            yield _checked(RawArticle(article_id, text, str(path), _sidecar(path)), max_chars)
     except IngestError as err:
         yield str(err)
     except OSError as err:
         yield f"{path}: cannot be read ({err.strerror or err}). Check its permissions."
+
+
+def _sidecar(path: Path) -> dict[str, str]:
+    """The metadata in `path`'s sidecar file (SIDECAR), if it has one: `title`, `outlet`,
+    `published` (a date), `url`, and `date_inferred` (true when the date is the day the article
+    reports on, worked out by a person, rather than the date it states)."""
+    meta_path = path.with_name(path.name + SIDECAR)
+    if not meta_path.is_file():
+        return {}
+    example = '{"outlet": "The Washington Post", "published": "2023-02-17"}'
+    try:
+        obj = json.loads(meta_path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise IngestError(f"{meta_path}: not readable JSON ({err}); {path.name} was skipped. "
+                          f"Fix it (e.g. {example}) or delete it.") from err
+    if not isinstance(obj, dict):
+        raise IngestError(f"{meta_path}: must be a JSON object such as {example}; {path.name} was skipped.")
+    meta = {k: str(obj[k]) for k in META_KEYS if obj.get(k)}
+    # about the date given here, not about one the page states
+    return meta | ({"date_inferred": "true"} if obj.get("date_inferred") is True and "published" in meta else {})
 
 
 def _read(path: Path, max_chars: int) -> bytes:
@@ -227,7 +252,7 @@ def _jsonl_article(line: bytes, lineno: int, path: Path, base_id: str, max_chars
         return f"{err} The line was skipped."
     if not isinstance(obj, dict) or not isinstance(obj.get("text"), str) or not obj["text"].strip():
         return f"{where}: needs a non-empty string field 'text'; the line was skipped."
-    meta = {k: str(obj[k]) for k in ("title", "url", "published", "outlet") if obj.get(k)}
+    meta = {k: str(obj[k]) for k in META_KEYS if obj.get(k)}
     article_id = str(obj.get("id") or f"{base_id}#{lineno}")
     try:
         return _checked(RawArticle(article_id, obj["text"], where, meta), max_chars)

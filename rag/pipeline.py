@@ -11,6 +11,7 @@ built from `Settings`. The module-level functions in `rag/__init__.py` use one s
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import replace
@@ -92,6 +93,7 @@ class Rag:
         self._ranker = SentenceRanker(self.keyword.idf, self.embedder.embed, self.keyword.knows)
         self._generators: dict[str, Generator] = {}
         self._corpus_cache = ("", "")  # (the keyword index's state, corpus_text or "")
+        self._warming = threading.Event()
         if generator is not None:
             self._generators[generator.name] = generator
 
@@ -158,19 +160,19 @@ class Rag:
         query = self._condenser(gen, corpus).condense(question, recent)
         timings = {"condense": time.perf_counter() - started}
         scope = self.scope(query, as_of)
-        prompt = self._evidence(query, k or self.settings.top_k, filters, scope)
+        prompt = self._evidence(query, k or self.settings.top_k, filters, scope, question)
         if corpus:
             prompt = render_corpus(prompt, corpus, question, recent)
         timings["retrieval"] = time.perf_counter() - started - timings["condense"]
         return AnswerStream(prompt, gen, self._verdict(prompt, filters), timings, started, self._fallback(), scope)
 
-    def _evidence(self, query: str, k: int, filters: Filters | None, scope: TimeScope) -> Prompt:
+    def _evidence(self, query: str, k: int, filters: Filters | None, scope: TimeScope, asked: str = "") -> Prompt:
         """Retrieve and rank the passages' sentences. A summary or comparison reaches across
         articles: each article's best passage comes before any article's second."""
         synthesis = is_synthesis(query)
         found = self.retrieve(query, 2 * k if synthesis else k, filters, scope)
         passages = diversify(found, k) if synthesis else found
-        ranked = self._ranker.rank(query, passages, per_article=3 if synthesis else 0)
+        ranked = self._ranker.rank(query, passages, per_article=3 if synthesis else 0, asked=asked)
         return render(query, passages, ranked, synthesis, self.settings.llm_excerpt_sentences)
 
     def _verdict(self, prompt: Prompt, filters: Filters | None) -> Verdict:
@@ -179,7 +181,7 @@ class Rag:
                                                  "or in the Articles tab of the UI.")
         verdict = Verdict(True) if prompt.synthesis and prompt.evidence else \
             judge(prompt.question, prompt.evidence, self.keyword.knows, _context(prompt.passages),
-                  self.keyword.resembles, vocabulary())
+                  self.keyword.resembles, vocabulary(), {p.chunk.outlet for p in prompt.passages})
         if filters and (filters.date_from or filters.date_to):  # counting scans every passage: only then
             return _with_undated(verdict, self.keyword.undated())
         return verdict
@@ -221,8 +223,18 @@ class Rag:
         corpus = self._corpus() if complete and generators.is_language_model(gen.name) else ""
         if complete is None or not corpus:
             return False
-        complete(render_corpus(Prompt("", []), corpus, "Reply OK.").messages, max_tokens=1)
+        self._warming.set()
+        try:
+            complete(render_corpus(Prompt("", []), corpus, "Reply OK.").messages, max_tokens=1)
+        finally:
+            self._warming.clear()
         return True
+
+    @property
+    def warming_up(self) -> bool:
+        """Whether a language model is evaluating the articles now (`warm_up`): its first answer
+        waits for that, so the UI says why."""
+        return self._warming.is_set()
 
     def _corpus(self) -> str:
         """Every indexed article's text (`corpus_text`) when it fits in `corpus_prompt_chars`,
@@ -258,8 +270,9 @@ def _with_undated(verdict: Verdict, undated: int) -> Verdict:
 
 
 def _context(passages: Sequence[Passage]) -> str:
-    """The passages' text with their titles: where an acronym of the question may be spelled out."""
-    return "\n".join(f"{p.chunk.title}\n{p.chunk.text}" for p in passages)
+    """The passages' text with their titles and outlets: where an acronym of the question may be
+    spelled out ("NYT": "The New York Times")."""
+    return "\n".join(f"{p.chunk.title}\n{p.chunk.outlet}\n{p.chunk.text}" for p in passages)
 
 
 def _recent(history: History | None, limit: int) -> History:

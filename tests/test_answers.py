@@ -99,6 +99,8 @@ def test_synthesis_questions_and_answer_categories_are_recognised() -> None:
     assert is_synthesis("How did the December meeting differ from the February one?")
     assert is_synthesis("Give me a rundown of the meetings.") and is_synthesis("How do the outlets describe it?")
     assert is_synthesis("Based on these articles, what role has Belarus played?")
+    assert is_synthesis("Pull together what the coverage says about the gas deal")
+    assert is_synthesis("What do the reports say about the jets?") and not is_synthesis("What did he say about jets?")
     assert is_synthesis("Has his position stayed the same?") and is_synthesis("what did the US say vs Ukraine")
     assert not is_synthesis("When did Putin visit Minsk?") and not is_synthesis("Who won, according to the articles?")
     assert category_terms("What weapons did they discuss?") == {"weapon"}
@@ -165,6 +167,17 @@ def test_a_source_the_question_names_and_an_acronym_the_passages_spell_out_are_n
     assert not judge("What date did Putin order the TimesLIVE invasion?", ranked, known).answerable
     assert judge("Where did the CIS leaders meet?", ranked, known, context).answerable
     assert not judge("Where did the CIS leaders meet?", ranked, known).answerable
+    # the outlet of a passage found, however the question names it
+    for question in ("When did TimesLIVE say Putin ordered the invasion?", "What date did the NYT say Putin ordered the invasion?"):
+        assert not judge(question, ranked, known).answerable
+        assert judge(question, ranked, known, "The New York Times", outlets={"TimesLIVE (Bloomberg)"}).answerable
+
+
+def test_a_question_naming_the_outlet_is_answered_from_that_outlet(seed_rag: Rag) -> None:
+    """The built-in articles' outlets come from their sidecar files (rag/corpus/*.meta.json):
+    "Jerusalem" is in no article's text."""
+    res = seed_rag.answer("In the Reuters copy on the Jerusalem Post, why is Lukashenko said to be beholden to Putin?")
+    assert not res.refused and "2020" in res.text and res.citations[0].outlet == "The Jerusalem Post (Reuters)"
 
 
 def test_judge_refuses_a_name_no_article_spells_even_nearly_whatever_the_similarity() -> None:
@@ -182,6 +195,11 @@ def test_a_question_built_on_a_wrong_figure_is_refused_with_the_figure_the_artic
     assert contradicted_figure("Why was it his first visit in ten years?", "his first visit in more than three years") \
         == "three years"
     assert contradicted_figure("Did trade reach $43 billion?", said) == ""
+    # the sentence giving the figure may rank below one more like the question
+    ranked = [Candidate(1, "Putin and Lukashenko discussed trade last year.", 0.8, similarity=0.9),
+              Candidate(2, said, 0.7, similarity=0.8)]
+    verdict = judge("Why did trade fall to $20 billion last year?", ranked, lambda term: True)
+    assert verdict.refusal == "corrected" and verdict.correction is ranked[1]
     assert contradicted_figure("Were 3 jets sent?", "three jets were sent") == ""
     assert contradicted_figure("How many troops?", "20,000 troops") == "" and contradicted_figure("since 2019?", said) == ""
     verdict = judge("Why did trade fall to $20 billion last year?", [Candidate(1, said, 0.8, similarity=0.9)],
@@ -231,3 +249,22 @@ def test_diversify_puts_each_articles_best_passage_first() -> None:
 
     ranked = [p("a", 1), p("a", 2), p("a", 3), p("b", 1), p("c", 1), p("b", 2)]
     assert [x.chunk.id for x in diversify(ranked, 4)] == ["a1", "b1", "c1", "a2"]
+
+
+def test_a_follow_ups_own_words_count_more_than_those_the_conversation_added() -> None:
+    """"With whose help?" after a turn about Su-25 warplanes: the sentence with "help" answers it,
+    not the one repeating the last turn's words."""
+    text = "Lukashenko said Belarus is ready to make Su-25 warplanes. It would need help from Russia, he said."
+    passage = Passage(Chunk("c1", "a", text, 0, len(text), title="T"), 1.0)
+    ranker = ExtractiveGenerator(lambda term: 1.0, _embed).ranker
+    query = "With whose help? Lukashenko Belarus Su-25 warplanes"
+
+    def own(asked: str) -> dict[str, float]:
+        return {c.text[:5]: c.own for c in ranker.rank(query, [passage], asked=asked)}
+
+    plain, weighted = own(""), own("With whose help?")
+    assert plain["Lukas"] > plain["It wo"] and weighted["It wo"] > plain["It wo"] > 0
+    assert weighted["Lukas"] < plain["Lukas"]
+    # a name put for a pronoun is what the question is about: not weighed down
+    resolved = ranker.rank("Did Lukashenko need help?", [passage], asked="Did he need help?")
+    assert resolved == ranker.rank("Did Lukashenko need help?", [passage])

@@ -81,3 +81,39 @@ def test_the_credit_line_before_the_lead_is_kept_as_text_to_cite():
     kept = [a.text[s:e] for s, e in a.body]
     assert kept[0] == "16 December 2022 - 13:59 By Benjamin Harvey" and "Subscribe now" not in kept
     assert a.published == "2022-12-16" and len(kept) == 3
+
+
+def test_the_built_in_articles_get_outlet_and_date_from_their_sidecar_files():
+    from rag.load import load_paths
+
+    articles = {a.id: a for a in map(clean, load_paths([default_corpus()]))}
+    assert len(articles) == 5 and all(a.published for a in articles.values())
+    about = {name[:3]: (a.outlet, a.published, a.date_inferred) for name, a in articles.items()}
+    assert about["002"] == ("TimesLIVE (Bloomberg)", "2022-12-16", False)  # the date its credit line states
+    assert about["003"] == ("EU Reporter", "2022-12-19", True)  # no sidecar: from the text
+    assert about["004"] == ("The Washington Post", "2023-02-17", True)  # the day it reports on
+
+
+def test_a_sidecar_file_gives_a_text_file_metadata_and_a_broken_one_is_reported(tmp_path):
+    from rag.load import load_paths
+
+    text = "Dam opens\n\nThe Brenna dam opened after a decade of work, the council said on Tuesday.\n"
+    for name in ("dam.txt", "broken.txt", "listed.md", "page.html"):
+        (tmp_path / name).write_text(text if not name.endswith("html") else
+                                     f'<html><head><title>Dam opens</title><meta property="article:published_time" '
+                                     f'content="2023-03-14"></head><body><p>{text}</p></body></html>')
+    (tmp_path / "dam.txt.meta.json").write_text(
+        '{"outlet": "Valley Courier", "published": "14 March 2023", "url": "https://example.org/dam", "extra": 1}')
+    (tmp_path / "broken.txt.meta.json").write_text('{"outlet": ')
+    (tmp_path / "listed.md.meta.json").write_text('["Valley Courier"]')
+    (tmp_path / "page.html.meta.json").write_text('{"outlet": "Valley Courier", "date_inferred": true}')
+    loaded = list(load_paths([tmp_path]))
+    errors = sorted(item for item in loaded if isinstance(item, str))
+    assert len(loaded) == 4 and len(errors) == 2  # the sidecars are not articles themselves
+    assert "broken.txt.meta.json: not readable JSON" in errors[0] and "broken.txt was skipped" in errors[0]
+    assert "listed.md.meta.json: must be a JSON object" in errors[1]
+    dam, page = (clean(a) for a in loaded if not isinstance(a, str))
+    assert (dam.outlet, dam.published, dam.date_inferred, dam.url) == (
+        "Valley Courier", "2023-03-14", False, "https://example.org/dam")
+    assert (page.outlet, page.published, page.date_inferred) == ("Valley Courier", "2023-03-14", False)  # the user's word over the page's;
+    # "inferred" is about a date the sidecar gives, and this one gives none

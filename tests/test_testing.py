@@ -83,5 +83,5 @@ def test_printing_an_answer_shows_the_text_and_its_sources_not_every_passage(tmp
     r.index([default_corpus()])
     res = r.answer("What is landlocked Belarus dependent on Russia for?", generator="scripted")
     printed = str(res).splitlines()
-    assert printed[0] == res.text and printed[-1].startswith("[1] ") and "date unknown" in printed[-1]
+    assert printed[0] == res.text and printed[-1].startswith("[1] ") and "2022-12-27 (inferred)" in printed[-1]
     assert len(printed) == 3 and all(p.chunk.text not in str(res) for p in res.passages)

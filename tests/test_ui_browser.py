@@ -148,11 +148,11 @@ def test_first_open_shows_examples_and_title(page: Any) -> None:
     rows.first.wait_for(timeout=10_000)
     assert rows.count() >= 5
     assert "The Washington Post" in page.locator("#nr-corpus").inner_text()
-    # each date as a reader should read it: given, inferred from the text, or unknown
+    # each date as a reader should read it: given, or inferred (from the text, or in a sidecar file)
     dates = {row.locator(".a-id").inner_text()[:3]: row.locator("td").nth(2).inner_text() for row in rows.all()}
     assert {k: dates.get(k) for k in ("000", "001", "002", "003", "004")} == {
-        "000": "date unknown", "001": "date unknown", "002": "2022-12-16", "003": "2022-12-19 (inferred)",
-        "004": "date unknown"}
+        "000": "2023-02-24 (inferred)", "001": "2022-12-27 (inferred)", "002": "2022-12-16",
+        "003": "2022-12-19 (inferred)", "004": "2023-02-17 (inferred)"}
     assert page_width(page) == width
     screenshot(page, "01-first-open")
     # an example question runs when clicked
@@ -249,7 +249,7 @@ def test_source_card_and_the_whole_article(page: Any) -> None:
     text = card.inner_text()
     title = "Lukashenko and Putin Affirm Their Close Ties Without Mention of Ukraine"
     assert card.locator("a.src-open").inner_text() == title
-    assert "News7F · date unknown" in card.locator(".src-meta").inner_text()
+    assert "News7F (The New York Times) · 2022-12-27 (inferred)" in card.locator(".src-meta").inner_text()
     assert "001_a956fa66d3677f6c" not in text  # the title, not the hashed file name
     assert card.locator("a.src-link").count() == 0  # no url for this article, so no link
 
@@ -311,11 +311,11 @@ def test_as_of_and_date_filter_settings(page: Any) -> None:
     assert len(user_messages(page)) == turns
     as_of.fill("")
 
-    # a date filter leaves out the undated articles, and a refusal says so
+    # a date filter: every built-in article has a date (sidecar files), so none is left out unsaid
     page.locator("#settings").get_by_label("Published from").fill("2022-12-01")
     ask(page, "What is the boiling point of liquid nitrogen on Neptune?")
     refusal = last_answer(page)
-    assert "The articles don't say." in refusal and "left out 3 articles with no known date" in refusal
+    assert "The articles don't say." in refusal and "no known date" not in refusal
     page.locator("#settings").get_by_label("Published from").fill("")
     assert_no_traceback(page)
     screenshot(page, "05b-as-of")
@@ -518,8 +518,8 @@ def test_gradio_client_ask_endpoint(server: str) -> None:
     assert "Munich Security Conference" in follow["answer"]
     alone = client.predict("Where was she speaking?", [], api_name="/ask")
     assert "Munich Security Conference" not in alone["answer"]
-    outlet_only = client.predict(q1, [], 3, "extractive", "Bloomberg", "", "", api_name="/ask")
-    assert all(c["outlet"] == "Bloomberg" for c in outlet_only["citations"])
+    outlet_only = client.predict(q1, [], 3, "extractive", "TimesLIVE (Bloomberg)", "", "", api_name="/ask")
+    assert outlet_only["citations"] and all(c["outlet"] == "TimesLIVE (Bloomberg)" for c in outlet_only["citations"])
     with pytest.raises(AppError, match="question is empty"):
         client.predict("", api_name="/ask")
     articles = client.predict(api_name="/articles")

@@ -236,12 +236,22 @@ def written(rag: Backend, question: str, turns: Conversation, fields: AskFields)
     text may differ (sentences attributed to sources, unsupported ones dropped)."""
     stream = open_stream(rag, question, history_pairs(turns), fields.parse())
     shown = render.chat_messages(turns) + [render.user_message(question)]  # rendered once, not per piece
-    yield ChatView(shown + [render.status_message(f"Writing the answer ({stream.generator_name})…")])
+    yield ChatView(shown + [render.status_message(writing_status(rag, stream.generator_name))])
     raw = ""
     for piece in stream:
         raw += piece
         yield ChatView(shown + [render.assistant_message(render.streaming_html(raw))])
     return stream.answer
+
+
+def writing_status(rag: Backend, generator: str) -> str:
+    """While the answer is written; a local model reading the articles for the first time after
+    it was installed or they changed (`Rag.warm_up`) takes minutes, and the first question
+    waits for it: say so, instead of a status that looks stuck."""
+    if getattr(rag, "warming_up", False) and generators.is_language_model(generator):
+        return (f"The local model ({generator}) is reading the articles for the first time: a few minutes on a "
+                "laptop CPU, once (it keeps what it read for later starts). The answer follows…")
+    return f"Writing the answer ({generator})…"
 
 
 def finished(turns: Conversation) -> ChatView:
