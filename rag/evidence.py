@@ -410,7 +410,8 @@ def judge(question: str, ranked: list[Candidate], known: Callable[[str], bool], 
     evidence: the question is about someone the articles never mention, so an answer could only
     be about someone else; so is a long word that is not English (not in `vocabulary`, not one
     letter from a word in it): a name typed in lowercase ("xi jinping"). A question whose figure the best evidence gives
-    otherwise is "corrected" (`contradicted_figure`)."""
+    otherwise (`contradicted_figure`), or whose event the best evidence says did not happen
+    (`denied_premise`), is "corrected"."""
     if not ranked or ranked[0].score < RELEVANT:
         return Verdict(False, "no_evidence", "Nothing in the indexed articles is about this question.")
     cited = source_words(question) | {w.lower() for outlet in outlets for w in re.findall(r"[\w’'&-]+", outlet)}
@@ -431,7 +432,39 @@ def judge(question: str, ranked: list[Candidate], known: Callable[[str], bool], 
     if (named and similarity < UNRELATED_NAMED) or (unknown and similarity < UNRELATED_COMMON):
         listed = ", ".join(f"“{w}”" for w in named or unknown)
         return Verdict(False, "not_answered", f"The articles are about this topic, but none of them mentions {listed}.")
+    # the best evidence says that what the question takes for granted did not happen
+    if denied_premise(question, ranked[0].text):  # the best only: deeper, "not" about Ukraine denies most questions
+        return Verdict(False, "corrected", "The articles say otherwise:", ranked[0])
     return Verdict(True)
+
+
+# A sentence saying something did not happen: "did not mention", "does not include sending troops"
+DENIAL = re.compile(r"\b(?:not|never|nor|without|neither|refused to|declined to|ruled out)\b|n[’']t\b", re.IGNORECASE)
+# A question that takes its event for granted: "Why did he send troops?", "What did Putin say at ...?"
+PRESUPPOSING = re.compile(r"^\W*(?:(?:and|so|but|then)\s+)?(?:why|what|how|when|where|who|which)\b", re.IGNORECASE)
+DENIED_WORDS = 6  # the words after a denial that it is about
+QUOTED = re.compile(r"“[^”]*”?|\"[^\"]*\"?")
+
+
+def denied_premise(question: str, sentence: str) -> str:
+    """The words of `sentence` denying what a wh-question takes for granted, or "": "What did
+    Putin say about the war at the Minsk news conference?" against "..., but did not mention the
+    conflict in Ukraine at a news conference" gives "not mention the conflict in Ukraine at".
+    A question about a denial itself ("Why did he not send troops?") is answered, not corrected;
+    so is one whose words the denial does not touch ("Putin did not say" is no answer to "Where
+    did Putin meet him?" but no correction of it either)."""
+    if not PRESUPPOSING.search(question) or DENIAL.search(question):
+        return ""
+    asked = set(focus_terms(question))
+    quoted = [m.span() for m in QUOTED.finditer(sentence)]
+    for match in DENIAL.finditer(sentence):
+        if any(start < match.start() < end for start, end in quoted):
+            continue  # someone's words ("Don't listen to this nonsense"), not the article's account
+        clause = re.split(r"[,;:.!?—–]", sentence[match.end():], maxsplit=1)[0]
+        denied = clause.split()[:DENIED_WORDS]
+        if asked & set(terms(" ".join(denied))):
+            return " ".join([match.group(), *denied])
+    return ""
 
 
 # "according to the TimesLIVE article", "in the Washington Post story", "the bloomberg piece":

@@ -11,6 +11,7 @@ from rag import REFUSAL, Rag
 from rag.evidence import (
     category_terms,
     contradicted_figure,
+    denied_premise,
     diversify,
     expected_type,
     has_type,
@@ -211,6 +212,20 @@ def test_a_wrong_figure_is_corrected_with_the_cited_figure_the_articles_give(see
     res = seed_rag.answer("Why did Putin say trade between Russia and Belarus fell to $20 billion last year?")
     assert res.refusal == "corrected" and not res.refused and res.text.startswith("The articles give a different figure")
     assert "$43 billion" in res.citations[0].quote and res.citations[0].verified, res.text
+
+
+def test_a_question_whose_event_the_articles_say_did_not_happen_is_corrected(seed_rag: Rag) -> None:
+    said = "Putin was in Minsk for the first visit since 2019, but did not mention the conflict in Ukraine at a news conference."
+    assert denied_premise("What did Putin say about the war in Ukraine at the news conference?", said) \
+        == "not mention the conflict in Ukraine at"
+    # asking about the denial itself, a yes/no question, words the denial does not touch, a quote
+    assert denied_premise("Why did Putin not mention Ukraine?", said) == ""
+    assert denied_premise("Did Putin mention Ukraine?", said) == ""
+    assert denied_premise("Where did Putin speak?", said) == ""
+    assert denied_premise("What did he dismiss as chatter?", "“Don't listen to this chatter,” he said.") == ""
+    res = seed_rag.answer("What did Putin say about the war in Ukraine at the Minsk news conference in December?")
+    assert res.refusal == "corrected" and res.text.startswith("The articles say otherwise:"), res.text
+    assert "did not mention the conflict in Ukraine" in res.citations[0].quote and res.citations[0].verified
 
 
 def test_what_year_needs_a_year_and_what_percentage_is_answered_by_percent() -> None:
