@@ -270,13 +270,15 @@ class SentenceRanker:
                  known: Callable[[str], bool] = lambda term: True) -> None:
         self.idf, self.embed, self.known = idf, embed, known
 
-    def rank(self, question: str, passages: list[Passage], per_article: int = 0, asked: str = "") -> list[Candidate]:
+    def rank(self, question: str, passages: list[Passage], per_article: int = 0, asked: str = "",
+             said: str = "") -> list[Candidate]:
         """Best first. With `per_article`, each article's lexically best `per_article` sentences
         compete (a summary needs every article's say), instead of the best SEMANTIC_POOL overall.
         `asked`: a follow-up as typed, when `question` is it with words of the conversation appended
         ("With whose help? Lukashenko warplanes Su-25"): those words say which event, the typed ones
         what about it, so they count CONTEXT_WEIGHT as much. A name that replaced a pronoun ("Where
-        was Tikhanovskaya speaking?") counts fully: it is who the question is about."""
+        was Tikhanovskaya speaking?") counts fully: it is who the question is about. `said`: the
+        last answer; a follow-up wants something beyond it (`follow_on`)."""
         # An outlet's name ("per the Jerusalem Post") is the articles' metadata, not their text
         outlets = {t for p in passages for t in terms(p.chunk.outlet)}
         q_terms = [t for t in focus_terms(question) or dict.fromkeys(terms(question)) if t not in outlets or self.known(t)]
@@ -311,6 +313,8 @@ class SentenceRanker:
                 row.score += (CREDIT_BONUS if credit else -1.0) if is_credit(row.text) else 0.0
                 # "What weapons": a sentence naming a weapon ("Iskander-M rocket systems") fits
                 row.score += 0.5 * max(0.0, float(fit) - 0.15) if category else 0.0
+        if said and asked:
+            follow_on(rows, said, asked)
         return sorted(rows, key=lambda r: r.score, reverse=True)
 
     def _lexical(self, number: int, passage: Passage, weights: dict[str, float],
@@ -332,6 +336,36 @@ class SentenceRanker:
             anchored = sum(w for t, w in anchor.items() if t in wider) / anchor_total
             rows.append(Candidate(number, sent, 0.75 * mine + 0.25 * near, own=mine, near=anchored, position=i))
         return rows
+
+
+# "And what did Lukashenko say back?", "How did Putin react to that?", "What did he say next?"
+SEQUEL = re.compile(r"\b(?:say|said|reply|replied|respond|responded|react|reacted|answer|answered|retort|hit back)"
+                    r"\s+(?:back|next|then|to (?:that|this|it|him|her|them))\b|"
+                    r"\b(?:how|what) did \w+(?: \w+)? (?:reply|respond|react|answer)\b|"
+                    r"\bwhat (?:happened|came|comes|followed) (?:next|after that|then)\b|\bthen what\b", re.IGNORECASE)
+REPEATED = -0.3  # a sentence the last answer gave: "what did he say back?" asks for another
+SEQUEL_BONUS = (0.3, 0.2, 0.1)  # the sentences right after it, for "what did he say back?"
+
+
+def follow_on(rows: list[Candidate], said: str, asked: str) -> None:
+    """Re-score `rows` for a follow-up asking what came next (SEQUEL): not the sentences the
+    last answer (`said`) gave, but those that follow them in their article (a reply is reported
+    after what it replies to). Other follow-ups may well be answered by the same sentence:
+    "When does it start?" after "he is going to China" ("... a three-day visit to China on Tuesday")."""
+    if not SEQUEL.search(asked):
+        return
+    given = [set(terms(s)) for _, _, s in sentences(re.sub(r"\s*\[\d+\]", "", said))]
+    given = [g for g in given if len(g) >= 3]
+    repeats = {(r.passage, r.position) for r in rows
+               if any(len(g & set(terms(r.text))) >= 0.8 * len(g) for g in given)}
+    for row in rows:
+        if (row.passage, row.position) in repeats:
+            row.score += REPEATED
+        else:
+            step = min((row.position - pos for n, pos in repeats if n == row.passage and pos < row.position), default=0)
+            if 0 < step <= len(SEQUEL_BONUS):
+                row.score += SEQUEL_BONUS[step - 1]
+                row.near = 1.0  # anchored by the conversation: it follows what the last answer said
 
 
 def diversify(passages: list[Passage], k: int) -> list[Passage]:

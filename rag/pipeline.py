@@ -160,19 +160,22 @@ class Rag:
         query = self._condenser(gen, corpus).condense(question, recent)
         timings = {"condense": time.perf_counter() - started}
         scope = self.scope(query, as_of)
-        prompt = self._evidence(query, k or self.settings.top_k, filters, scope, question)
+        said = recent[-1][1] if recent else ""  # the last answer: a follow-up asks beyond it
+        prompt = self._evidence(query, k or self.settings.top_k, filters, scope, question, said)
         if corpus:
             prompt = render_corpus(prompt, corpus, question, recent)
         timings["retrieval"] = time.perf_counter() - started - timings["condense"]
         return AnswerStream(prompt, gen, self._verdict(prompt, filters), timings, started, self._fallback(), scope)
 
-    def _evidence(self, query: str, k: int, filters: Filters | None, scope: TimeScope, asked: str = "") -> Prompt:
+    def _evidence(self, query: str, k: int, filters: Filters | None, scope: TimeScope, asked: str = "",
+                  said: str = "") -> Prompt:
         """Retrieve and rank the passages' sentences. A summary or comparison reaches across
-        articles: each article's best passage comes before any article's second."""
+        articles: each article's best passage comes before any article's second. `asked`: the
+        question as typed; `said`: the last answer of the conversation."""
         synthesis = is_synthesis(query)
         found = self.retrieve(query, 2 * k if synthesis else k, filters, scope)
         passages = diversify(found, k) if synthesis else found
-        ranked = self._ranker.rank(query, passages, per_article=3 if synthesis else 0, asked=asked)
+        ranked = self._ranker.rank(query, passages, per_article=3 if synthesis else 0, asked=asked, said=said)
         return render(query, passages, ranked, synthesis, self.settings.llm_excerpt_sentences)
 
     def _verdict(self, prompt: Prompt, filters: Filters | None) -> Verdict:

@@ -13,6 +13,7 @@ from rag.evidence import (
     contradicted_figure,
     denied_premise,
     diversify,
+    follow_on,
     expected_type,
     has_type,
     is_synthesis,
@@ -283,3 +284,17 @@ def test_a_follow_ups_own_words_count_more_than_those_the_conversation_added() -
     # a name put for a pronoun is what the question is about: not weighed down
     resolved = ranker.rank("Did Lukashenko need help?", [passage], asked="Did he need help?")
     assert resolved == ranker.rank("Did Lukashenko need help?", [passage])
+
+
+def test_a_follow_up_asking_what_came_next_gets_the_sentence_after_the_last_answer(seed_rag: Rag) -> None:
+    """"What did Lukashenko say back?": the reply is reported right after what it replies to, and
+    the line the last answer quoted is not the answer again."""
+    said = "At their joint appearance, Putin opened by saying: “Thank you for agreeing to come.” [1]"
+    res = seed_rag.answer("What did Lukashenko say back?", history=[("How did Putin greet Lukashenko in Moscow?", said)])
+    assert "could not agree" in res.text and "agreeing to come" not in res.text, res.text
+    rows = [Candidate(1, "At their joint appearance, Putin opened by saying: “Thank you for agreeing to come.”", 0.6, position=3),
+            Candidate(1, "Lukashenko answered at once.", 0.4, position=4), Candidate(2, "Other news.", 0.5, position=4)]
+    follow_on(rows, said, "And then what did he say next?")
+    assert [round(r.score, 2) for r in rows] == [0.3, 0.7, 0.5]
+    follow_on(rows, said, "When was that?")  # not a question about what followed: unchanged
+    assert [round(r.score, 2) for r in rows] == [0.3, 0.7, 0.5]
