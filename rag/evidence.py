@@ -315,6 +315,8 @@ class SentenceRanker:
                 row.score += 0.5 * max(0.0, float(fit) - 0.15) if category else 0.0
         if said and asked:
             follow_on(rows, said, asked)
+        if credit:
+            anchor_bylines(rows, passages, question)
         return sorted(rows, key=lambda r: r.score, reverse=True)
 
     def _lexical(self, number: int, passage: Passage, weights: dict[str, float],
@@ -336,6 +338,24 @@ class SentenceRanker:
             anchored = sum(w for t, w in anchor.items() if t in wider) / anchor_total
             rows.append(Candidate(number, sent, 0.75 * mine + 0.25 * near, own=mine, near=anchored, position=i))
         return rows
+
+
+def anchor_bylines(rows: list[Candidate], passages: list[Passage], question: str) -> None:
+    """A byline ("16 December 2022 - 13:59 By Benjamin Harvey") is about its whole article, and
+    shares no words with "Who wrote the TimesLIVE story about Putin's trip?": it stands among
+    what the question is about (`near`) as much as its article's best sentence does, and fully
+    when the question names the article's outlet."""
+    named = source_words(question)
+    best: dict[str, float] = {}
+    for row in rows:
+        if not is_credit(row.text):
+            article = passages[row.passage - 1].chunk.article_id
+            best[article] = max(best.get(article, 0.0), row.near)
+    for row in rows:
+        if is_credit(row.text):
+            chunk = passages[row.passage - 1].chunk
+            outlet = {w.lower() for w in re.findall(r"[\w’'&-]+", chunk.outlet)}
+            row.near = 1.0 if named & outlet else max(row.near, best.get(chunk.article_id, 0.0))
 
 
 # "And what did Lukashenko say back?", "How did Putin react to that?", "What did he say next?"

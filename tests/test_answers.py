@@ -9,6 +9,7 @@ import pytest
 
 from rag import REFUSAL, Rag
 from rag.evidence import (
+    anchor_bylines,
     category_terms,
     contradicted_figure,
     denied_premise,
@@ -298,3 +299,19 @@ def test_a_follow_up_asking_what_came_next_gets_the_sentence_after_the_last_answ
     assert [round(r.score, 2) for r in rows] == [0.3, 0.7, 0.5]
     follow_on(rows, said, "When was that?")  # not a question about what followed: unchanged
     assert [round(r.score, 2) for r in rows] == [0.3, 0.7, 0.5]
+
+
+def test_a_byline_answers_who_wrote_the_story_the_question_names(seed_rag: Rag) -> None:
+    """The byline shares no word with the question: it is anchored by its article, or by the
+    outlet the question names."""
+    res = seed_rag.answer("Who is the author of the TimesLIVE article on Putin's Belarus visit?")
+    assert "Benjamin Harvey" in res.text and res.citations[0].outlet == "TimesLIVE (Bloomberg)", res.text
+    byline = "16 December 2022 - 13:59 By Benjamin Harvey"
+    passages = [Passage(Chunk(f"c{n}", article, "x", 0, 1, outlet=outlet), 1.0)
+                for n, (article, outlet) in enumerate([("a", "TimesLIVE (Bloomberg)"), ("a", "TimesLIVE (Bloomberg)"), ("b", "")])]
+    rows = [Candidate(1, byline, 1.0, near=0.0), Candidate(2, "Putin will visit Minsk.", 0.5, near=0.6),
+            Candidate(3, "Other news.", 0.4, near=0.9)]
+    anchor_bylines(rows, passages, "Who wrote the story about Putin's visit?")
+    assert rows[0].near == 0.6  # its article's best, not another article's
+    anchor_bylines(rows, passages, "Who wrote the TimesLIVE story?")
+    assert rows[0].near == 1.0
