@@ -344,7 +344,8 @@ def anchor_bylines(rows: list[Candidate], passages: list[Passage], question: str
     """A byline ("16 December 2022 - 13:59 By Benjamin Harvey") is about its whole article, and
     shares no words with "Who wrote the TimesLIVE story about Putin's trip?": it stands among
     what the question is about (`near`) as much as its article's best sentence does, and fully
-    when the question names the article's outlet."""
+    when the question names the article's outlet (every word of the name: "the Washington Post
+    story" is not The Jerusalem Post's)."""
     named = source_words(question)
     best: dict[str, float] = {}
     for row in rows:
@@ -355,7 +356,7 @@ def anchor_bylines(rows: list[Candidate], passages: list[Passage], question: str
         if is_credit(row.text):
             chunk = passages[row.passage - 1].chunk
             outlet = {w.lower() for w in re.findall(r"[\w’'&-]+", chunk.outlet)}
-            row.near = 1.0 if named & outlet else max(row.near, best.get(chunk.article_id, 0.0))
+            row.near = 1.0 if named and named <= outlet else max(row.near, best.get(chunk.article_id, 0.0))
 
 
 # "And what did Lukashenko say back?", "How did Putin react to that?", "What did he say next?"

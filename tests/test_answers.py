@@ -313,5 +313,7 @@ def test_a_byline_answers_who_wrote_the_story_the_question_names(seed_rag: Rag) 
             Candidate(3, "Other news.", 0.4, near=0.9)]
     anchor_bylines(rows, passages, "Who wrote the story about Putin's visit?")
     assert rows[0].near == 0.6  # its article's best, not another article's
+    anchor_bylines(rows, passages, "Who wrote the Washington Times story?")  # another outlet
+    assert rows[0].near == 0.6
     anchor_bylines(rows, passages, "Who wrote the TimesLIVE story?")
     assert rows[0].near == 1.0
