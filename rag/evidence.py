@@ -355,8 +355,7 @@ def anchor_bylines(rows: list[Candidate], passages: list[Passage], question: str
     for row in rows:
         if is_credit(row.text):
             chunk = passages[row.passage - 1].chunk
-            outlet = {w.lower() for w in re.findall(r"[\w’'&-]+", chunk.outlet)}
-            row.near = 1.0 if named and named <= outlet else max(row.near, best.get(chunk.article_id, 0.0))
+            row.near = 1.0 if named and named <= name_words(chunk.outlet) else max(row.near, best.get(chunk.article_id, 0.0))
 
 
 # "And what did Lukashenko say back?", "How did Putin react to that?", "What did he say next?"
@@ -377,8 +376,8 @@ def follow_on(rows: list[Candidate], said: str, asked: str) -> None:
         return
     given = [set(terms(s)) for _, _, s in sentences(re.sub(r"\s*\[\d+\]", "", said))]
     given = [g for g in given if len(g) >= 3]
-    repeats = {(r.passage, r.position) for r in rows
-               if any(len(g & set(terms(r.text))) >= 0.8 * len(g) for g in given)}
+    owns = [(r, set(terms(r.text))) for r in rows]
+    repeats = {(r.passage, r.position) for r, own in owns if any(len(g & own) >= 0.8 * len(g) for g in given)}
     for row in rows:
         if (row.passage, row.position) in repeats:
             row.score += REPEATED
@@ -469,7 +468,7 @@ def judge(question: str, ranked: list[Candidate], known: Callable[[str], bool], 
     (`denied_premise`), is "corrected"."""
     if not ranked or ranked[0].score < RELEVANT:
         return Verdict(False, "no_evidence", "Nothing in the indexed articles is about this question.")
-    cited = source_words(question) | {w.lower() for outlet in outlets for w in re.findall(r"[\w’'&-]+", outlet)}
+    cited = source_words(question) | {w for outlet in outlets for w in name_words(outlet)}
     unknown = [w for w in _unknown_words(question, known)
                if w.lower() not in cited and not spelled_out(w, context)]
     similarity = max(c.similarity for c in ranked[:3])
@@ -536,7 +535,14 @@ def source_words(question: str) -> set[str]:
     "according to the timeslive article". A source's own name is metadata of the article,
     seldom in its text: no reason to think the articles are about something else."""
     found = (group for match in SOURCE_REFERENCE.finditer(question) for group in match.groups() if group)
-    return {w.lower().strip("’'-") for text in found for w in re.findall(r"[\w’'.&-]+", text)}
+    return {w for text in found for w in name_words(text)}
+
+
+def name_words(name: str) -> set[str]:
+    """The words of a name as written, lowercased: "TimesLIVE/Bloomberg" gives {"timeslive",
+    "bloomberg"}, "The Jerusalem Post (Reuters)" {"the", "jerusalem", "post", "reuters"}. Both
+    an outlet and the source a question names are compared in these words."""
+    return {w.lower().strip("’'.-") for w in re.findall(r"[\w’'.&-]+", name)} - {""}
 
 
 def spelled_out(word: str, context: str) -> bool:
