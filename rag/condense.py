@@ -105,6 +105,9 @@ def _describes(name: str, text: str, end: int) -> bool:
     return bool(DEMONYM.match(name)) and bool(LOWERCASE_NEXT.match(text, end))
 
 
+CONTRACTED = {"ll": "will", "re": "are", "ve": "have", "d": "would"}
+
+
 def resolve(question: str, ref: Referents) -> str:
     """Replace "they/them", "he/she/him", "his/her/their" and "there" by what they refer to."""
     people = " and ".join(ref.people[:2]) if ref.people else ""
@@ -119,6 +122,9 @@ def resolve(question: str, ref: Referents) -> str:
         r"\bthere\b": f"in {ref.places[0]}" if ref.places else "",
         r"\bthen\b": f"in {ref.dates[0]}" if ref.dates else "",
     }
+    # "they'll" is "they will": the name goes before the verb, not before "'ll" ("Putin'll")
+    question = re.sub(r"\b(he|she|it|they)['’](ll|re|ve|d)\b",
+                      lambda m: f"{m.group(1)} {CONTRACTED[m.group(2).lower()]}", question, flags=re.IGNORECASE)
     for pattern, replacement in swaps.items():
         if replacement:
             question = re.sub(pattern, replacement, question, flags=re.IGNORECASE)

@@ -8,13 +8,13 @@ tidied) and the language-model path (which reads only them)."""
 from __future__ import annotations
 
 import re
-import string
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
 
 import prompts
+from rag.spelling import one_edit
 from rag.text import STOPWORDS, forms, is_credit, sentences, terms, words
 from rag.types import Candidate, Chunk, Passage, Prompt
 
@@ -131,7 +131,9 @@ ASKING = frozenset(terms(
     "other same own different certain particular official actual possible likely ever also "
     "many much since regarding concerning about around suggest suggested suggests propose proposed "
     # the article itself: "when was the piece published", "who wrote it"
-    "piece coverage author byline wrote written publish published post posted"
+    "piece coverage author byline wrote written publish published post posted "
+    # words that stand for what is asked about without naming it: "did they agree anything on gas"
+    "anything something everything anyone someone anybody somebody else put puts"
 ))
 
 
@@ -609,17 +611,7 @@ def _coined(word: str, vocabulary: frozenset[str]) -> bool:
     w = word.lower()
     if not vocabulary or len(w) < 5 or not w.isalpha() or not w.isascii():
         return False
-    return w not in vocabulary and not _one_edit(w) & vocabulary
-
-
-def _one_edit(w: str) -> set[str]:
-    """Every string one deletion, swap of neighbours, replacement or insertion from `w`."""
-    splits = [(w[:i], w[i:]) for i in range(len(w) + 1)]
-    deleted = {a + b[1:] for a, b in splits if b}
-    swapped = {a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1}
-    replaced = {a + c + b[1:] for a, b in splits if b for c in string.ascii_lowercase}
-    inserted = {a + c + b for a, b in splits for c in string.ascii_lowercase}
-    return deleted | swapped | replaced | inserted
+    return w not in vocabulary and not one_edit(w) & vocabulary
 
 
 def _focus_words(question: str) -> list[str]:

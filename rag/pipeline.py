@@ -40,6 +40,7 @@ from rag.indexer import Indexer, Progress
 from rag.keyword import KeywordIndex
 from rag.retrieve import HybridRetriever
 from rag.settings import MAX_K, Settings
+from rag.spelling import mend
 from rag.sync import KeywordSync, read_chunks
 from rag.types import (
     REFUSAL,
@@ -146,7 +147,7 @@ class Rag:
                as_of: date | None = None) -> AnswerStream:
         """Retrieve now, generate lazily: iterate for text pieces, then read `.answer`.
         `as_of`: answer as of that day: articles published after it are not used."""
-        question = self._check_question(question)
+        question = mend(self._check_question(question), self.keyword.knows, vocabulary())
         if k is not None and not 1 <= k <= MAX_K:
             raise QuestionError(f"k (passages to retrieve) must be between 1 and {MAX_K}; got {k}.")
         if as_of is not None and not isinstance(as_of, date):

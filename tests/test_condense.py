@@ -45,3 +45,9 @@ def test_answer_contributes_names_and_numbers_not_its_whole_sentence():
     assert query.startswith("Since when was that Putin’s first visit?")  # "that" cannot be resolved: keywords
     assert {"Minsk", "Lukashenko", "19"} <= set(query.split())
     assert "talks" not in query and "arrived" not in query
+
+
+def test_a_contracted_pronoun_becomes_the_name_and_the_whole_verb():
+    history = [("Where did Putin and Lukashenko meet?", "Putin and Lukashenko met in Minsk [1].")]
+    query = KeywordCondenser().condense("what does the kremlin say they'll focus on", history)
+    assert query == "what does the kremlin say Putin and Lukashenko will focus on"
