@@ -50,7 +50,7 @@ import tantivy
 from rag.text import terms
 from rag.types import Filters
 
-FORMAT = "tantivy-2"  # bump when the schema changes: an index in another format is rebuilt
+FORMAT = "tantivy-3"  # bump when the schema or `rag.text.terms` changes: an index in another format is rebuilt
 STATE_ID = "\x00state"  # the id of the document holding the SyncState; no chunk id starts with NUL
 WRITER_HEAP = 50_000_000  # bytes tantivy buffers before flushing a segment (its minimum is 15 MB)
 

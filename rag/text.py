@@ -9,6 +9,7 @@ from functools import lru_cache
 
 import lemminflect
 import Stemmer
+from breame.data.spelling_constants import BRITISH_ENGLISH_SPELLINGS as AMERICAN
 
 STOPWORDS = frozenset(
     ["a", "about", "above", "after", "again", "against", "all", "am", "an", "and", "any", "are", "aren't", "as", "at", "be", "because", "been", "before", "being", "below", "between", "both", "but", "by", "can", "can't", "cannot", "could", "couldn't", "did", "didn't", "do", "does", "doesn't", "doing", "don't", "down", "during", "each", "few", "for", "from", "further", "had", "hadn't", "has", "hasn't", "have", "haven't", "having", "he", "he'd", "he'll", "he's", "her", "here", "here's", "hers", "herself", "him", "himself", "his", "how", "how's", "i", "i'd", "i'll", "i'm", "i've", "if", "in", "into", "is", "isn't", "it", "it's", "its", "itself", "let's", "me", "more", "most", "mustn't", "my", "myself", "no", "nor", "not", "of", "off", "on", "once", "only", "or", "other", "ought", "our", "ours", "ourselves", "out", "over", "own", "same", "shan't", "she", "she'd", "she'll", "she's", "should", "shouldn't", "so", "some", "such", "than", "that", "that's", "the", "their", "theirs", "them", "themselves", "then", "there", "there's", "these", "they", "they'd", "they'll", "they're", "they've", "this", "those", "through", "to", "too", "under", "until", "up", "very", "was", "wasn't", "we", "we'd", "we'll", "we're", "we've", "were", "weren't", "what", "what's", "when", "when's", "where", "where's", "which", "while", "who", "who's", "whom", "why", "why's", "with", "won't", "would", "wouldn't", "you", "you'd", "you'll", "you're", "you've", "your", "yours", "yourself", "yourselves", "also", "according", "said", "says", "say", "tell", "told"]
@@ -40,8 +41,9 @@ def words(text: str) -> list[str]:
 
 
 def terms(text: str) -> list[str]:
-    """Stemmed content words: the unit of keyword search and of support checks."""
-    content = [w for w in words(text) if w not in STOPWORDS and w.strip("$%,.")]
+    """Stemmed content words: the unit of keyword search and of support checks. A British
+    spelling counts as the American one: "defence commitments" finds "defense agreements"."""
+    content = [AMERICAN.get(w, w) for w in words(text) if w not in STOPWORDS and w.strip("$%,.")]
     stems: list[str] = _stemmer().stemWords([w.rstrip(".,") for w in content])  # PyStemmer has no stubs
     return stems
 

@@ -1,5 +1,6 @@
-"""Typing slips mended before a question is searched (rag.spelling): into a function word or a
-word the articles use, never into a guess that changes what is asked."""
+"""How people type: slips mended before a question is searched (rag.spelling), into a function
+word or a word the articles use, never into a guess that changes what is asked; British spellings
+finding American articles (rag.text.terms)."""
 
 from __future__ import annotations
 
@@ -38,3 +39,8 @@ def test_a_question_with_slips_is_answered_and_the_mended_question_is_what_was_s
     assert not res.refused and "Tuesday" in res.text.split(" [", 1)[0], res.text
     assert res.query.startswith("according to reuters") and "start" in res.query
     assert mend("acording", seed_rag.keyword.knows, vocabulary()) == "according"
+
+
+def test_a_question_in_british_spelling_finds_the_american_article(seed_rag: Rag) -> None:
+    res = seed_rag.answer("what percentage of its defence and security commitments did lukashenko claim belarus had met")
+    assert "100 percent" in res.text.split(" [", 1)[0], res.text

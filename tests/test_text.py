@@ -25,3 +25,8 @@ def test_a_marker_after_the_full_stop_stays_with_its_sentence():
     text = "It was “solved.” [1] The war ended [2]. Then it rained. [3, 4] Done."
     assert [s for _, _, s in sentences(text)] == [
         "It was “solved.” [1]", "The war ended [2].", "Then it rained. [3, 4]", "Done."]
+
+
+def test_a_british_spelling_is_the_same_term_as_the_american_one():
+    assert terms("defence neighbours travelled programme") == terms("defense neighbors traveled program")
+    assert terms("defence") != terms("offence")
