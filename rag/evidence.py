@@ -290,7 +290,8 @@ class SentenceRanker:
         typed = set(terms(asked)) if asked and question != asked and question.startswith(asked) else set(q_terms)
         weights = {t: self.idf(t) * (1.0 if t in typed else CONTEXT_WEIGHT) for t in q_terms}
         category = ANSWER_CATEGORY.search(question)
-        unanchored = DATE_TERMS | (set(terms(category.group(1))) if category else set())
+        # nor does the outlet it names ("reuters says lukashenko is heading to china"): where, not what
+        unanchored = DATE_TERMS | outlets | (set(terms(category.group(1))) if category else set())
         # Words no passage uses ("upcoming", "besides") cannot be matched: judge() weighs them.
         anchor = {t: w for t, w in weights.items() if t not in unanchored and not t.isdigit() and self.known(t)} \
             or weights

@@ -317,3 +317,8 @@ def test_a_byline_answers_who_wrote_the_story_the_question_names(seed_rag: Rag) 
     assert rows[0].near == 0.6
     anchor_bylines(rows, passages, "Who wrote the TimesLIVE story?")
     assert rows[0].near == 1.0
+
+
+def test_an_outlet_the_question_names_says_where_not_what_so_it_need_not_be_near_the_answer(seed_rag: Rag) -> None:
+    res = seed_rag.answer("reuters says lukashenko is heading to china - what day does the trip start")
+    assert "Tuesday" in first_sentence(res.text), res.text
