@@ -93,7 +93,10 @@ DATE_WORDS = re.compile(
     r"today|tomorrow|tonight|ago|spring|summer|autumn|winter|last (week|month|year)|next (week|month|year))\b", re.IGNORECASE,
 )
 YEAR = re.compile(r"\b(?:19|20)\d{2}\b")
-EARLIER = re.compile(r"\b(before|previous|prior|earlier|last)\b")  # a question measuring back from a date
+# A question measuring back from a date ("the last time before December"); "last December" and
+# "last week" only say which December or week.
+EARLIER = re.compile(r"\b(before|previous|prior|earlier)\b|\blast\b(?!\s+(?:week|month|year|night|weekend|"
+                     + "|".join(MONTHS + WEEKDAYS) + r")\b)")
 COUNT = re.compile(r"(?<![\w-])\d[\d,.]*|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|"
                    r"forty|fifty|hundred|hundreds|thousand|thousands|million|billion|dozen|dozens|half)\b", re.IGNORECASE)
 AGE = re.compile(r"\b(?:\d+|[a-z]+)[- ]years?[- ]old\b|\baged? \d+|\b\d+\s*\((?:age|aged)\b|,\s*\d{2},", re.IGNORECASE)
@@ -133,7 +136,8 @@ ASKING = frozenset(terms(
     # the article itself: "when was the piece published", "who wrote it"
     "piece coverage author byline wrote written publish published post posted "
     # words that stand for what is asked about without naming it: "did they agree anything on gas"
-    "anything something everything anyone someone anybody somebody else put puts"
+    "anything something everything anyone someone anybody somebody else put puts "
+    "per via"  # "per bloomberg": the source, which source_words() takes out, not what it is about
 ))
 
 
@@ -218,6 +222,8 @@ def _date_bonus(sentence: str, question: str) -> float:
         days = [d for d in days if d.lower() not in WEEKDAYS]
     if found and not days:
         return -0.1  # only the day the question measures from
+    if _other_month(days, asked):
+        return -0.15  # "November 30, 2020" does not say when the December meeting was
     years = set(YEAR.findall(sentence))
     asked_years = set(YEAR.findall(question))
     if asked_years and years and not years & asked_years and not days:
@@ -234,6 +240,14 @@ def _date_bonus(sentence: str, question: str) -> float:
 # "Iskander-M rocket systems"), rarely its category, so these words need not occur in them.
 ANSWER_CATEGORY = re.compile(r"\b(?:what|which|how many|how much)\s+((?:[\w’'-]+\s+){0,2}?[\w’'-]+)"
                              r"(?=\s+(?:did|does|do|is|are|was|were|has|have|had|will|would|could|can|of)\b)", re.IGNORECASE)
+
+
+def _other_month(days: list[str], asked: str) -> bool:
+    """Whether the question names a month and the sentence's dates are all in other months (a
+    question measuring back from its month, "before the December trip", wants another one)."""
+    named = {m for m in MONTHS if re.search(rf"\b{m}\b", asked)}
+    found = {m for day in days for m in MONTHS if re.search(rf"\b{m[:3]}", day.lower())}
+    return bool(named and found and not named & found and not EARLIER.search(asked))
 
 
 def _reference_day(day: str, asked: str) -> bool:

@@ -322,3 +322,11 @@ def test_a_byline_answers_who_wrote_the_story_the_question_names(seed_rag: Rag) 
 def test_an_outlet_the_question_names_says_where_not_what_so_it_need_not_be_near_the_answer(seed_rag: Rag) -> None:
     res = seed_rag.answer("reuters says lukashenko is heading to china - what day does the trip start")
     assert "Tuesday" in first_sentence(res.text), res.text
+
+
+def test_a_date_in_another_month_than_the_one_asked_about_is_another_event() -> None:
+    asked = "What date did Putin meet Lukashenko in Minsk last December?"
+    caption = "Lukashenko attends a meeting in Minsk, Belarus November 30, 2020"
+    assert type_bonus(caption, "date", asked) < 0 < type_bonus("Putin met him on Monday (19 December).", "date", asked)
+    # measuring back from December, an earlier month is the answer
+    assert type_bonus("He last visited in June 2019.", "date", "When did he visit before the December trip?") > 0
