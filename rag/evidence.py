@@ -152,9 +152,9 @@ def expected_type(question: str) -> str:
     rest = q[first.start():]
     if re.match(r"when\b|what (year|date|day|month|time)\b", rest) or re.search(r"\bsince when\b", q):
         return "date"
-    if re.match(r"how (many|much|long|old|far)\b|what (percentage|number|amount)\b", rest):
+    if re.match(r"how (many|much|long|old|far)\b|(what|which) (percentage|percent|share|proportion|number|amount)\b", rest):
         return "quantity"
-    if re.match(r"(who|whom|whose)\b", rest):
+    if re.match(r"(who|whom|whose)\b|what(?:['’]s| is| was)? (?:the |their |his |her )?names?\b", rest):
         return "name"
     return "any"
 
@@ -185,7 +185,7 @@ def has_type(sentence: str, kind: str, question: str) -> bool:
     if kind == "quantity" and re.search(r"\bhow old\b", question, re.IGNORECASE):  # an age, not any number
         return bool(AGE.search(sentence))
     if kind == "quantity":  # a count, not just a year: "in 2020" does not say how many
-        return any(not YEAR.fullmatch(w) for w in COUNT.findall(sentence)) or \
+        return bool(counts(sentence)) or \
             bool(re.search(r"\b(percent|dozens|hundreds|thousands|millions|several)\b", sentence, re.IGNORECASE))
     if kind == "name":
         asked = set(words(question))
@@ -194,6 +194,13 @@ def has_type(sentence: str, kind: str, question: str) -> bool:
         return any(t[0].isupper() and not CALENDAR.match(t) and not set(words(t)) <= asked | STOPWORDS
                    for t in re.findall(r"[\w’'-]+", sentence))
     return True
+
+
+def counts(sentence: str) -> list[str]:
+    """The numbers of a sentence that count or measure (lowercased), not its years: "in 2020."
+    says when, not how many."""
+    found = (w.lower().rstrip(".,") for w in COUNT.findall(sentence))
+    return [w for w in found if w and not YEAR.fullmatch(w)]
 
 
 def type_bonus(sentence: str, kind: str, question: str) -> float:
@@ -205,8 +212,7 @@ def type_bonus(sentence: str, kind: str, question: str) -> float:
         return _date_bonus(sentence, question)
     if kind == "quantity":  # a count or amount, not a year: "more than three years", not "in 2020"
         asked = set(words(question))
-        found = [w.lower() for w in COUNT.findall(sentence) if not YEAR.fullmatch(w)]
-        return 0.1 if any(w not in asked for w in found) else 0.0
+        return 0.1 if any(w not in asked for w in counts(sentence)) else 0.0
     return 0.0
 
 

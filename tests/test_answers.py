@@ -330,3 +330,10 @@ def test_a_date_in_another_month_than_the_one_asked_about_is_another_event() -> 
     assert type_bonus(caption, "date", asked) < 0 < type_bonus("Putin met him on Monday (19 December).", "date", asked)
     # measuring back from December, an earlier month is the answer
     assert type_bonus("He last visited in June 2019.", "date", "When did he visit before the December trip?") > 0
+
+
+def test_a_year_at_the_end_of_a_sentence_is_no_count_and_share_and_name_questions_are_typed() -> None:
+    crackdown = "The first visit since the crackdown on protesters after disputed elections in 2020."
+    assert not has_type(crackdown, "quantity", "How many protesters were detained?")
+    assert expected_type("What share of the vote did Lukashenko get?") == "quantity"
+    assert expected_type("what's the name of the alliance") == "name"
