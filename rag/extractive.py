@@ -25,6 +25,10 @@ from rag.types import REFUSAL, Candidate, Passage, Prompt
 # Words for a measure itself, not for what is measured: "what percentage" asks for a number.
 MEASURES = frozenset(terms("percentage percent share proportion number amount total figure rate level count sum"))
 ANCHOR = 0.4  # share of the question's (IDF-weighted) focus words around an answer sentence
+# ... or this share, for the best sentence when it is STANDOUT ahead of the next: "How many Russian
+# warplanes were moved into Belarus the week before the Minsk summit?" is about "Last week, three
+# Russian warplanes ... were sent to Belarus", whose neighbours never say "Minsk summit"
+STANDOUT, STANDOUT_ANCHOR = 0.12, 0.25
 SYNTHESIS_ARTICLES = 5  # sentences in a summary: one per article, best articles first
 SYNTHESIS_FLOOR = 0.2  # an article's best sentence must reach this (and half the best) to be in a summary
 
@@ -70,7 +74,7 @@ class ExtractiveGenerator:
         # "how much *gas*" must be about gas; "what percentage" is answered by "100 percent"
         counted = category_terms(question) - MEASURES if kind == "quantity" else set()
         credit = asks_for_credit(question)  # only a byline says who wrote it
-        on_topic = [c for c in ranked if c.score >= self.threshold and c.near >= ANCHOR
+        on_topic = [c for c in ranked if c.score >= self.threshold and (c.near >= ANCHOR or standout(c, ranked))
                     and (not counted or counted & set(terms(c.text))) and (not credit or is_credit(c.text))]
         good = [c for c in on_topic if has_type(c.text, kind, question)]
         if on_topic and (not good or good[0] is not on_topic[0]) and \
@@ -83,6 +87,13 @@ class ExtractiveGenerator:
             c.score >= best.score - 0.15 or (c.passage == best.passage and abs(c.position - best.position) == 1
                                             and c.score >= best.score - 0.25))]
         return [best, *extra[: self.max_sentences - 1]]
+
+
+def standout(candidate: Candidate, ranked: list[Candidate]) -> bool:
+    """Whether `candidate` is the best sentence, far ahead of the next, and among a fair share
+    of what the question is about: the question's other words are paraphrased, not missing."""
+    return candidate is ranked[0] and candidate.near >= STANDOUT_ANCHOR and \
+        (len(ranked) == 1 or candidate.score - ranked[1].score >= STANDOUT)
 
 
 def continued(best: Candidate, passages: Sequence[Passage], kind: str, question: str) -> list[Candidate]:

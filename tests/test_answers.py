@@ -24,7 +24,7 @@ from rag.evidence import (
     tidy,
     type_bonus,
 )
-from rag.extractive import ExtractiveGenerator
+from rag.extractive import ExtractiveGenerator, standout
 from rag.types import Candidate, Chunk, Passage
 
 from .conftest import SHARED, questions
@@ -337,3 +337,10 @@ def test_a_year_at_the_end_of_a_sentence_is_no_count_and_share_and_name_question
     assert not has_type(crackdown, "quantity", "How many protesters were detained?")
     assert expected_type("What share of the vote did Lukashenko get?") == "quantity"
     assert expected_type("what's the name of the alliance") == "name"
+
+
+def test_a_sentence_far_ahead_of_the_rest_answers_though_the_question_paraphrases_its_neighbours(seed_rag: Rag) -> None:
+    res = seed_rag.answer("How many Russian warplanes were moved into Belarus the week before the Minsk summit?")
+    assert "three Russian warplanes" in first_sentence(res.text), res.text
+    best, close = Candidate(1, "a", 0.9, near=0.3), Candidate(2, "b", 0.85, near=0.9)
+    assert standout(best, [best, Candidate(2, "b", 0.5)]) and not standout(best, [best, close])
