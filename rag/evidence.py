@@ -381,11 +381,17 @@ def anchor_bylines(rows: list[Candidate], passages: list[Passage], question: str
             row.near = 1.0 if named and named <= name_words(chunk.outlet) else max(row.near, best.get(chunk.article_id, 0.0))
 
 
-# "And what did Lukashenko say back?", "How did Putin react to that?", "What did he say next?"
+# "And what did Lukashenko say back?", "How did Putin react to that?", "What did he say next?",
+# "About what?": a follow-up wanting what the article says after the last answer
 SEQUEL = re.compile(r"\b(?:say|said|reply|replied|respond|responded|react|reacted|answer|answered|retort|hit back)"
                     r"\s+(?:back|next|then|to (?:that|this|it|him|her|them))\b|"
                     r"\b(?:how|what) did \w+(?: \w+)? (?:reply|respond|react|answer)\b|"
-                    r"\bwhat (?:happened|came|comes|followed) (?:next|after that|then)\b|\bthen what\b", re.IGNORECASE)
+                    r"\bwhat (?:happened|came|comes|followed) (?:next|after that|then)\b|\bthen what\b|"
+                    # asking the last answer for more: "about what?", "with whose help?", "tell me more"
+                    r"^\W*(?:and\s+)?(?:about|on|over|like|with|by|for|from|regarding) (?:what|whom?|whose|which)\b"
+                    r"(?:\s+\w+)?\W*$|"
+                    r"^\W*(?:tell me more|more|go on|details|any details|more details|what else|anything else|"
+                    r"such as|for example|like)\W*$", re.IGNORECASE)
 REPEATED = -0.3  # a sentence the last answer gave: "what did he say back?" asks for another
 SEQUEL_BONUS = (0.3, 0.2, 0.1)  # the sentences right after it, for "what did he say back?"
 

@@ -344,3 +344,11 @@ def test_a_sentence_far_ahead_of_the_rest_answers_though_the_question_paraphrase
     assert "three Russian warplanes" in first_sentence(res.text), res.text
     best, close = Candidate(1, "a", 0.9, near=0.3), Candidate(2, "b", 0.85, near=0.9)
     assert standout(best, [best, Candidate(2, "b", 0.5)]) and not standout(best, [best, close])
+
+
+@pytest.mark.parametrize("more", ["about what?", "tell me more"])
+def test_a_follow_up_asking_for_more_gets_what_the_article_says_next_not_the_same_sentence(seed_rag: Rag, more: str) -> None:
+    asked = "did lukashenko speak with putin on the anniversary of the invasion?"
+    first = seed_rag.answer(asked)
+    res = seed_rag.answer(more, [(asked, first.text)])
+    assert "various topics" in first_sentence(res.text) and "various topics" not in first.text, res.text
