@@ -336,6 +336,8 @@ class SentenceRanker:
                 row.score += (CREDIT_BONUS if credit else -1.0) if is_credit(row.text) else 0.0
                 # "What weapons": a sentence naming a weapon ("Iskander-M rocket systems") fits
                 row.score += 0.5 * max(0.0, float(fit) - 0.15) if category else 0.0
+        if WH.search(question):  # not a yes-or-no question, which a restating sentence answers
+            restating(rows, question)
         if said and asked:
             follow_on(rows, said, asked)
         if credit:
@@ -361,6 +363,15 @@ class SentenceRanker:
             anchored = sum(w for t, w in anchor.items() if t in wider) / anchor_total
             rows.append(Candidate(number, sent, 0.75 * mine + 0.25 * near, own=mine, near=anchored, position=i))
         return rows
+
+
+def restating(rows: list[Candidate], question: str) -> None:
+    """A sentence whose every content word is in the wh-question (and most of the question's
+    weight in it: not "Putin said so") says nothing the question does not: the
+    answer is what follows it. "putin said it wasnt a takeover - so what did he say it was" is
+    answered by "It's a matter for policy alignment", after "It is not a takeover"."""
+    asked = set(terms(question))
+    continue_after(rows, {(r.passage, r.position) for r in rows if r.own >= 0.5 and set(terms(r.text)) <= asked})
 
 
 def anchor_bylines(rows: list[Candidate], passages: list[Passage], question: str) -> None:
@@ -406,15 +417,20 @@ def follow_on(rows: list[Candidate], said: str, asked: str) -> None:
     given = [set(terms(s)) for _, _, s in sentences(re.sub(r"\s*\[\d+\]", "", said))]
     given = [g for g in given if len(g) >= 3]
     owns = [(r, set(terms(r.text))) for r in rows]
-    repeats = {(r.passage, r.position) for r, own in owns if any(len(g & own) >= 0.8 * len(g) for g in given)}
+    continue_after(rows, {(r.passage, r.position) for r, own in owns if any(len(g & own) >= 0.8 * len(g) for g in given)})
+
+
+def continue_after(rows: list[Candidate], given: set[tuple[int, int]]) -> None:
+    """Lower the sentences `given` ((passage, position): said already) and raise the few after
+    each in its passage, which stand among what the question is about by following them."""
     for row in rows:
-        if (row.passage, row.position) in repeats:
+        if (row.passage, row.position) in given:
             row.score += REPEATED
         else:
-            step = min((row.position - pos for n, pos in repeats if n == row.passage and pos < row.position), default=0)
+            step = min((row.position - pos for n, pos in given if n == row.passage and pos < row.position), default=0)
             if 0 < step <= len(SEQUEL_BONUS):
                 row.score += SEQUEL_BONUS[step - 1]
-                row.near = 1.0  # anchored by the conversation: it follows what the last answer said
+                row.near = 1.0
 
 
 def diversify(passages: list[Passage], k: int) -> list[Passage]:

@@ -15,6 +15,7 @@ from rag.evidence import (
     denied_premise,
     diversify,
     follow_on,
+    restating,
     expected_type,
     has_type,
     is_synthesis,
@@ -352,3 +353,11 @@ def test_a_follow_up_asking_for_more_gets_what_the_article_says_next_not_the_sam
     first = seed_rag.answer(asked)
     res = seed_rag.answer(more, [(asked, first.text)])
     assert "various topics" in first_sentence(res.text) and "various topics" not in first.text, res.text
+
+
+def test_a_sentence_that_only_restates_the_question_gives_way_to_the_one_after_it(seed_rag: Rag) -> None:
+    res = seed_rag.answer("putin said it wasnt a takeover - so what did he say it was")
+    assert "policy alignment" in first_sentence(res.text), res.text
+    rows = [Candidate(1, "It is not a takeover.", 0.8, own=1.0, position=3), Candidate(1, "It's policy.", 0.2, position=4)]
+    restating(rows, "so what did he say it was, if not a takeover?")
+    assert rows[1].score > rows[0].score
