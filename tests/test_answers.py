@@ -358,6 +358,6 @@ def test_a_follow_up_asking_for_more_gets_what_the_article_says_next_not_the_sam
 def test_a_sentence_that_only_restates_the_question_gives_way_to_the_one_after_it(seed_rag: Rag) -> None:
     res = seed_rag.answer("putin said it wasnt a takeover - so what did he say it was")
     assert "policy alignment" in first_sentence(res.text), res.text
-    rows = [Candidate(1, "It is not a takeover.", 0.8, own=1.0, position=3), Candidate(1, "It's policy.", 0.2, position=4)]
+    rows = [Candidate(1, "It is not a takeover.", 0.8, own=1.0, position=3), Candidate(1, "It's policy.", 0.3, position=4)]
     restating(rows, "so what did he say it was, if not a takeover?")
     assert rows[1].score > rows[0].score
