@@ -57,7 +57,7 @@ def model_folder() -> Path:
 
 @functools.cache
 def vocabulary() -> frozenset[str]:
-    """The whole English words of the embedding model's WordPiece vocabulary (about 22,500,
+    """The whole English words of the embedding model's WordPiece vocabulary (21,745,
     lowercase): a word outside it is rare, misspelled or a name."""
     vocab = json.loads((model_folder() / "tokenizer.json").read_text(encoding="utf-8"))["model"]["vocab"]
     return frozenset(w for w in vocab if w.isalpha() and w.isascii())
