@@ -54,6 +54,7 @@ class KeywordCondenser:
     def condense(self, question: str, history: History) -> str:
         if not history or not _needs_context(question):
             return question
+        question = uncontract(question)
         rewritten = resolve(question, _last_turn(history))
         if _fully_resolved(question, rewritten):
             return rewritten
@@ -63,6 +64,7 @@ class KeywordCondenser:
     def resolved(self, question: str, history: History) -> str | None:
         """The question with every reference replaced, or None when some ("that", "it", a
         bare "Why?") cannot be resolved from names alone."""
+        question = uncontract(question)
         rewritten = resolve(question, _last_turn(history))
         return rewritten if _fully_resolved(question, rewritten) else None
 
@@ -105,7 +107,14 @@ def _describes(name: str, text: str, end: int) -> bool:
     return bool(DEMONYM.match(name)) and bool(LOWERCASE_NEXT.match(text, end))
 
 
-CONTRACTED = {"ll": "will", "re": "are", "ve": "have", "d": "would"}
+CONTRACTED = {"ll": "will", "re": "are", "ve": "have"}  # not "'d": "would" or "had", by the verb after it
+
+
+def uncontract(question: str) -> str:
+    """"they'll" as "they will": a name put for the pronoun goes before the verb ("Putin and
+    Lukashenko will"), not before "'ll" ("Putin'll")."""
+    return re.sub(r"\b(he|she|it|they)['’](ll|re|ve)\b", lambda m: f"{m.group(1)} {CONTRACTED[m.group(2).lower()]}",
+                  question, flags=re.IGNORECASE)
 
 
 def resolve(question: str, ref: Referents) -> str:
@@ -122,9 +131,6 @@ def resolve(question: str, ref: Referents) -> str:
         r"\bthere\b": f"in {ref.places[0]}" if ref.places else "",
         r"\bthen\b": f"in {ref.dates[0]}" if ref.dates else "",
     }
-    # "they'll" is "they will": the name goes before the verb, not before "'ll" ("Putin'll")
-    question = re.sub(r"\b(he|she|it|they)['’](ll|re|ve|d)\b",
-                      lambda m: f"{m.group(1)} {CONTRACTED[m.group(2).lower()]}", question, flags=re.IGNORECASE)
     for pattern, replacement in swaps.items():
         if replacement:
             question = re.sub(pattern, replacement, question, flags=re.IGNORECASE)

@@ -101,6 +101,8 @@ COUNT = re.compile(r"(?<![\w-])\d[\d,.]*|\b(?:one|two|three|four|five|six|seven|
                    r"forty|fifty|hundred|hundreds|thousand|thousands|million|billion|dozen|dozens|half)\b", re.IGNORECASE)
 AGE = re.compile(r"\b(?:\d+|[a-z]+)[- ]years?[- ]old\b|\baged? \d+|\b\d+\s*\((?:age|aged)\b|,\s*\d{2},", re.IGNORECASE)
 WH = re.compile(r"\b(what|which|who|whom|whose|when|where|why|how)\b", re.IGNORECASE)
+YES_NO = re.compile(r"^\W*(?:(?:and|so|but)\s+)?(?:did|does|do|is|are|was|were|will|would|can|could|has|have|had|"
+                    r"should)\b", re.IGNORECASE)  # "Did Putin say when he would visit?"
 CALENDAR = re.compile(r"^(Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|January|February|March|"
                       r"April|May|June|July|August|September|October|November|December)", re.IGNORECASE)
 # Questions that ask for an account drawn from several articles rather than one fact.
@@ -154,7 +156,7 @@ def expected_type(question: str) -> str:
         return "date"
     if re.match(r"how (many|much|long|old|far)\b|(what|which) (percentage|percent|share|proportion|number|amount)\b", rest):
         return "quantity"
-    if re.match(r"(who|whom|whose)\b|what(?:['’]s| is| was)? (?:the |their |his |her )?names?\b", rest):
+    if re.match(r"(who|whom|whose)\b|what(?:['’]s| is| was| are| were)? (?:the |their |his |her )?names?\b", rest):
         return "name"
     return "any"
 
@@ -248,10 +250,15 @@ ANSWER_CATEGORY = re.compile(r"\b(?:what|which|how many|how much)\s+((?:[\w’'-
                              r"(?=\s+(?:did|does|do|is|are|was|were|has|have|had|will|would|could|can|of)\b)", re.IGNORECASE)
 
 
+# "may" and "march" are months only beside a date or a preposition: "When did protesters march?"
+MONTH_NAMED = {m: rf"\b(?:in|last|next|this|early|late|mid|since|until|by|of|on)\s+{m}\b|\b{m}\s+\d|\d\s+{m}\b"
+               for m in ("may", "march")}
+
+
 def _other_month(days: list[str], asked: str) -> bool:
     """Whether the question names a month and the sentence's dates are all in other months (a
     question measuring back from its month, "before the December trip", wants another one)."""
-    named = {m for m in MONTHS if re.search(rf"\b{m}\b", asked)}
+    named = {m for m in MONTHS if re.search(MONTH_NAMED.get(m, rf"\b{m}\b"), asked)}
     found = {m for day in days for m in MONTHS if re.search(rf"\b{m[:3]}", day.lower())}
     return bool(named and found and not named & found and not EARLIER.search(asked))
 
@@ -310,8 +317,9 @@ class SentenceRanker:
         typed = set(terms(asked)) if asked and question != asked and question.startswith(asked) else set(q_terms)
         weights = {t: self.idf(t) * (1.0 if t in typed else CONTEXT_WEIGHT) for t in q_terms}
         category = ANSWER_CATEGORY.search(question)
-        # nor does the outlet it names ("reuters says lukashenko is heading to china"): where, not what
-        unanchored = DATE_TERMS | outlets | (set(terms(category.group(1))) if category else set())
+        # nor does an outlet named as reporting ("reuters says lukashenko is heading to china"): where, not what
+        reporting = {t for t in terms(" ".join(REPORTING.findall(question))) if t in outlets}
+        unanchored = DATE_TERMS | reporting | (set(terms(category.group(1))) if category else set())
         # Words no passage uses ("upcoming", "besides") cannot be matched: judge() weighs them.
         anchor = {t: w for t, w in weights.items() if t not in unanchored and not t.isdigit() and self.known(t)} \
             or weights
@@ -336,8 +344,7 @@ class SentenceRanker:
                 row.score += (CREDIT_BONUS if credit else -1.0) if is_credit(row.text) else 0.0
                 # "What weapons": a sentence naming a weapon ("Iskander-M rocket systems") fits
                 row.score += 0.5 * max(0.0, float(fit) - 0.15) if category else 0.0
-        if WH.search(question):  # not a yes-or-no question, which a restating sentence answers
-            restating(rows, question)
+        restating(rows, asked or question)
         if said and asked:
             follow_on(rows, said, asked)
         if credit:
@@ -370,6 +377,8 @@ def restating(rows: list[Candidate], question: str) -> None:
     weight in it: not "Putin said so") says nothing the question does not: the
     answer is what follows it. "putin said it wasnt a takeover - so what did he say it was" is
     answered by "It's a matter for policy alignment", after "It is not a takeover"."""
+    if not WH.search(question) or YES_NO.match(question):
+        return  # "Did Putin say when he would visit?" is answered by the sentence that restates it
     asked = set(terms(question))
     continue_after(rows, {(r.passage, r.position) for r in rows if r.own >= 0.5 and set(terms(r.text)) <= asked})
 
@@ -400,11 +409,11 @@ SEQUEL = re.compile(r"\b(?:say|said|reply|replied|respond|responded|react|reacte
                     r"\bwhat (?:happened|came|comes|followed) (?:next|after that|then)\b|\bthen what\b|"
                     # asking the last answer for more: "about what?", "with whose help?", "tell me more"
                     r"^\W*(?:and\s+)?(?:about|on|over|like|with|by|for|from|regarding) (?:what|whom?|whose|which)\b"
-                    r"(?:\s+\w+)?\W*$|"
+                    r"(?:\s+(?:help|else|exactly|support|backing))?\W*$|"  # not "on what date?": a new question
                     r"^\W*(?:tell me more|more|go on|details|any details|more details|what else|anything else|"
                     r"such as|for example|like)\W*$", re.IGNORECASE)
-REPEATED = -0.3  # a sentence the last answer gave: "what did he say back?" asks for another
-SEQUEL_BONUS = (0.3, 0.2, 0.1)  # the sentences right after it, for "what did he say back?"
+REPEATED = -0.3  # a sentence said already (by the last answer, or the question itself): the answer is another
+SEQUEL_BONUS = (0.3, 0.2, 0.1)  # the sentences right after it: "what did he say back?", "so what did he say it was"
 
 
 def follow_on(rows: list[Candidate], said: str, asked: str) -> None:
@@ -430,7 +439,7 @@ def continue_after(rows: list[Candidate], given: set[tuple[int, int]]) -> None:
             step = min((row.position - pos for n, pos in given if n == row.passage and pos < row.position), default=0)
             if 0 < step <= len(SEQUEL_BONUS):
                 row.score += SEQUEL_BONUS[step - 1]
-                row.near = 1.0
+                row.near = 1.0  # anchored by what it follows, not by the question's words
 
 
 def diversify(passages: list[Passage], k: int) -> list[Passage]:
@@ -573,6 +582,10 @@ SOURCE_REFERENCE = re.compile(
     r"(?:article|piece|story|report|coverage|website|site|paper|newspaper|outlet|wire|copy)\b|"
     r"\bthe\s+((?:[\w’'/.&-]+\s+){1,3}?)(?:article|piece|story|report|coverage|wire|copy)\b|"
     r"\b(?:according to|per)\s+((?:[A-Z][\w’'/.&-]*\s*){1,3})", re.IGNORECASE)
+
+
+# "reuters says ...", "bloomberg reported ...": the word before a reporting verb may be an outlet
+REPORTING = re.compile(r"([\w’'/.&-]+)\s+(?:says|said|reports|reported|writes|wrote)\b", re.IGNORECASE)
 
 
 def source_words(question: str) -> set[str]:

@@ -172,7 +172,7 @@ class Rag:
                   said: str = "") -> Prompt:
         """Retrieve and rank the passages' sentences. A summary or comparison reaches across
         articles: each article's best passage comes before any article's second. `asked`: the
-        question as typed; `said`: the last answer of the conversation."""
+        question as typed (its slips mended); `said`: the last answer of the conversation."""
         synthesis = is_synthesis(query)
         found = self.retrieve(query, 2 * k if synthesis else k, filters, scope)
         passages = diversify(found, k) if synthesis else found

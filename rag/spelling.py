@@ -7,8 +7,9 @@ articles don't say."
 Only a word that is neither English (the embedding model's vocabulary) nor in any indexed
 article is touched, and only into a word one edit away that is a common function word or in
 the articles: "detained" stays "detained" even if no article has it (the articles not saying is
-then the right answer), "retained" is never guessed for it. Names are left to the judge, which
-knows them by their closeness to the articles' names (`KeywordIndex.resembles`)."""
+then the right answer), "retained" is never guessed for it. Names are left as typed (a
+capitalised word, an acronym, and no mistyped letter is tried: "biden" is not "widen"); the judge
+knows a misspelt name by its closeness to the articles' names (`KeywordIndex.resembles`)."""
 
 from __future__ import annotations
 
@@ -25,11 +26,21 @@ TOKEN = re.compile(r"(?<![\w’'-])[A-Za-z]+(?![\w’'-])")
 
 
 def mend(question: str, known: Callable[[str], bool], vocabulary: frozenset[str]) -> str:
-    """`question` with each slip replaced by the word it most likely meant (case kept)."""
-    return TOKEN.sub(lambda m: _mend_word(m.group(), known, vocabulary), question)
+    """`question` with each slip replaced by the word it most likely meant (case kept). A
+    capitalised word is a name ("Biden", "OPEC") unless it opens the question ("Teh ...")."""
+    first = TOKEN.search(question)
+
+    def fix(match: re.Match[str]) -> str:
+        word = match.group()
+        opening = first is not None and match.start() == first.start()
+        name = word.isupper() or (word[:1].isupper() and not opening)
+        return word if name else _mend_word(word, known, vocabulary)
+
+    return TOKEN.sub(fix, question)
 
 
 def _mend_word(word: str, known: Callable[[str], bool], vocabulary: frozenset[str]) -> str:
+    """`word`, or the word it is a slip for when it is neither English nor in the articles."""
     w = word.lower()
     if w in vocabulary or w in STOPWORDS or len(w) < 3:
         return word
@@ -42,20 +53,27 @@ def _mend_word(word: str, known: Callable[[str], bool], vocabulary: frozenset[st
 
 
 def _likeliest(w: str, known: Callable[[str], bool], vocabulary: frozenset[str]) -> str:
-    """The word one edit from `w` that is a function word or in the articles: a function word
-    first ("abuot" -> "about"), then by the commonest slips: two letters swapped ("Minks" ->
-    "Minsk"), one left out ("wher" -> "where", not "her"), one mistyped, one too many. Three
-    letters or fewer: only a swap ("teh" -> "the"), since nearly every short string is one edit
-    from some word ("nyt" is not "not")."""
-    swaps = _swaps(w)
-    candidates = swaps if len(w) <= 3 else one_edit(w)
-    fitting = [c for c in candidates if c in vocabulary and (c in STOPWORDS or all(map(known, terms(c))))]
-    slip = {1: 1, 0: 2, -1: 3}  # by the length the meant word has over the typed one
+    """The one word `w` is a slip for, among English words that are function words or in the
+    articles: a function word first ("abuot" -> "about"), then by the commonest slips (`_slips`).
+    None when two fit equally well. A mistyped letter is not tried: it turns names into words
+    ("biden" -> "widen", "opec" -> "open"). Three letters or fewer: only into a function word
+    ("teh" -> "the"), since nearly every short string is a slip for some word ("wto" is not "two")."""
+    ranked: dict[tuple[bool, int], set[str]] = {}
+    for rank, candidates in enumerate(_slips(w)):
+        for c in candidates & vocabulary:
+            if c in STOPWORDS or (len(w) > 3 and all(map(known, terms(c)))):
+                ranked.setdefault((c not in STOPWORDS, rank), set()).add(c)
+    best = ranked[min(ranked)] if ranked else set()
+    return next(iter(best)) if len(best) == 1 else ""
 
-    def likelihood(c: str) -> tuple[bool, int, str]:
-        return c not in STOPWORDS, 0 if c in swaps else slip[len(c) - len(w)], c
 
-    return min(fitting, key=likelihood, default="")
+def _slips(w: str) -> list[set[str]]:
+    """What `w` may have been meant as, the commonest slip first: two letters swapped
+    ("strat"), one left out ("wher", "acording"), one typed twice ("tallks")."""
+    splits = [(w[:i], w[i:]) for i in range(len(w) + 1)]
+    left_out = {a + c + b for a, b in splits for c in string.ascii_lowercase}
+    doubled = {a + b[1:] for a, b in splits if len(b) > 1 and b[0] == b[1]}
+    return [_swaps(w), left_out, doubled]
 
 
 @lru_cache(maxsize=2)
@@ -66,10 +84,12 @@ def contractions(vocabulary: frozenset[str]) -> dict[str, str]:
 
 
 def _like(typed: str, word: str) -> str:
+    """`word` capitalised as `typed` was."""
     return word[:1].upper() + word[1:] if typed[:1].isupper() else word
 
 
 def _swaps(w: str) -> set[str]:
+    """Every string two neighbouring letters of `w` swapped."""
     return {w[:i] + w[i + 1] + w[i] + w[i + 2:] for i in range(len(w) - 1)}
 
 

@@ -9,6 +9,8 @@ from functools import lru_cache
 
 import lemminflect
 import Stemmer
+
+# breame's own `get_american_spelling` is a lookup in this table; the table is read directly
 from breame.data.spelling_constants import BRITISH_ENGLISH_SPELLINGS as AMERICAN
 
 STOPWORDS = frozenset(

@@ -9,17 +9,20 @@ import pytest
 
 from rag import REFUSAL, Rag
 from rag.evidence import (
+    EARLIER,
+    SEQUEL,
     anchor_bylines,
     category_terms,
     contradicted_figure,
+    counts,
     denied_premise,
     diversify,
-    follow_on,
-    restating,
     expected_type,
+    follow_on,
     has_type,
     is_synthesis,
     judge,
+    restating,
     source_words,
     spelled_out,
     tidy,
@@ -361,3 +364,19 @@ def test_a_sentence_that_only_restates_the_question_gives_way_to_the_one_after_i
     rows = [Candidate(1, "It is not a takeover.", 0.8, own=1.0, position=3), Candidate(1, "It's policy.", 0.3, position=4)]
     restating(rows, "so what did he say it was, if not a takeover?")
     assert rows[1].score > rows[0].score
+
+
+def test_may_and_march_as_verbs_name_no_month_and_last_december_measures_nothing_back() -> None:
+    rally = "They rallied on August 16, 2020."
+    assert type_bonus(rally, "date", "when did protesters march in minsk?") > 0
+    assert type_bonus(rally, "date", "what happened in march?") < 0
+    assert not EARLIER.search("when did they meet last december") and EARLIER.search("the last time before december")
+
+
+def test_restating_leaves_yes_or_no_questions_and_only_bare_requests_for_more_are_sequels() -> None:
+    rows = [Candidate(1, "Putin said he would visit Belarus.", 0.8, own=1.0, position=0),
+            Candidate(1, "The trip was his first since 2019.", 0.5, position=1)]
+    restating(rows, "Did Putin say when he would visit Belarus?")
+    assert [r.score for r in rows] == [0.8, 0.5]
+    assert SEQUEL.search("with whose help?") and not SEQUEL.search("on what date?")
+    assert counts("Nine. In 2020. 1,000.") == ["nine", "1,000"]

@@ -51,3 +51,8 @@ def test_a_contracted_pronoun_becomes_the_name_and_the_whole_verb():
     history = [("Where did Putin and Lukashenko meet?", "Putin and Lukashenko met in Minsk [1].")]
     query = KeywordCondenser().condense("what does the kremlin say they'll focus on", history)
     assert query == "what does the kremlin say Putin and Lukashenko will focus on"
+
+
+def test_a_contraction_that_names_cannot_resolve_still_gets_the_conversation():
+    history = [("What did they agree?", "A gas price [1].")]  # no name for "they"
+    assert KeywordCondenser().condense("what they'll do next", history).startswith("what they will do next ")
