@@ -130,7 +130,8 @@ def _ask(args: argparse.Namespace) -> int:
             print(piece, end="", flush=True)
     if live:
         print("\r\033[J", end="")  # the verified text replaces the raw stream
-    print(json.dumps(stream.answer.to_dict(), ensure_ascii=False, indent=2) if args.json else format_answer(stream.answer))
+    answer = stream.answer
+    print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2) if args.json else format_answer(answer, args.question))
     return 0
 
 
@@ -138,8 +139,11 @@ def _as_of(text: str | None) -> date | None:
     return parse_day(text, "as of")
 
 
-def format_answer(answer: Answer, width: int = 100) -> str:
-    lines = [textwrap.fill(answer.text, width)]
+def format_answer(answer: Answer, question: str = "", width: int = 100) -> str:
+    """The answer, why it says no, and its sources; first the question that was searched when it
+    is not the one asked (a slip mended: "abuot" -> "about"), as the UI shows it."""
+    searched = [f"Searched for: “{answer.query}”", ""] if question and answer.query not in ("", question) else []
+    lines = [*searched, textwrap.fill(answer.text, width)]
     if answer.refused and answer.note:
         lines += ["", textwrap.fill(answer.note, width)]  # a paragraph of its own: why it says no
     if answer.citations:

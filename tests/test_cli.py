@@ -120,3 +120,9 @@ def test_index_and_list_on_the_doubles(shared_doubles: Rag, tmp_path: Path, caps
     assert len(capsys.readouterr().out.strip().splitlines()) == 6
     assert cli.main(["index", str(tmp_path / "missing.txt")]) == 1
     assert capsys.readouterr().err.startswith("error: ")
+
+
+def test_the_question_searched_is_shown_when_it_is_not_the_one_asked() -> None:
+    answer = Answer("He was informed [1].", [_citation("He was informed.")], query="what was it about")
+    assert cli.format_answer(answer, "what was it abuot").startswith("Searched for: “what was it about”\n")
+    assert "Searched for" not in cli.format_answer(answer, "what was it about")
