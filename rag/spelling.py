@@ -55,7 +55,7 @@ def _mend_word(word: str, known: Callable[[str], bool], vocabulary: frozenset[st
 def _likeliest(w: str, known: Callable[[str], bool], vocabulary: frozenset[str]) -> str:
     """The one word `w` is a slip for, among English words that are function words or in the
     articles: a function word first ("abuot" -> "about"), then by the commonest slips (`_slips`).
-    None when two fit equally well. A mistyped letter is not tried: it turns names into words
+    Empty when two fit equally well. A mistyped letter is not tried: it turns names into words
     ("biden" -> "widen", "opec" -> "open"). Three letters or fewer: only into a function word
     ("teh" -> "the"), since nearly every short string is a slip for some word ("wto" is not "two")."""
     ranked: dict[tuple[bool, int], set[str]] = {}
