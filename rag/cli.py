@@ -211,6 +211,8 @@ def _eval_parser(commands: Commands) -> None:
     sub.add_argument("--limit", type=int, help="only the first N questions")
     sub.add_argument("--llm-judge", action="store_true",
                      help="also judge citations with the language model (slow; a small model judges poorly)")
+    sub.add_argument("--replay-history", action="store_true",
+                     help="ask a follow-up after our own answers to its history's questions, not the file's answers")
 
 
 def _eval(args: argparse.Namespace) -> int:

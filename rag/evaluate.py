@@ -186,8 +186,21 @@ def citation_scores(answer: Answer, judge: Judge) -> dict[str, Any]:
 
 # -- one question ------------------------------------------------------------------------------
 
-def evaluate_question(rag: Any, q: Question, judges: dict[str, Judge], generator: str | None) -> dict[str, Any]:
-    answer: Answer = rag.answer(q.question, list(q.history), generator=generator)
+def replayed(rag: Any, history: Sequence[tuple[str, str]], generator: str | None) -> list[tuple[str, str]]:
+    """The conversation a person would have had: each earlier question of `history` asked in
+    turn, with our own answers instead of the ones the question set wrote."""
+    conversation: list[tuple[str, str]] = []
+    for asked, _ in history:
+        conversation.append((asked, rag.answer(asked, list(conversation), generator=generator).text))
+    return conversation
+
+
+def evaluate_question(rag: Any, q: Question, judges: dict[str, Judge], generator: str | None,
+                      replay: bool = False) -> dict[str, Any]:
+    """Score one question. `replay`: a follow-up comes after our own answers to its history's
+    questions (`replayed`), not after the answers written in the question set."""
+    history = replayed(rag, q.history, generator) if replay else list(q.history)
+    answer: Answer = rag.answer(q.question, history, generator=generator)
     started = time.perf_counter()
     retrieved = rag.retrieve(answer.query, k=RETRIEVAL_K)
     retrieve10 = time.perf_counter() - started
@@ -385,7 +398,7 @@ def main(args: argparse.Namespace) -> int:
     with Progress(*columns, console=console, transient=True) as progress:
         task = progress.add_task("eval", total=len(questions))
         for q in questions:
-            rows.append(evaluate_question(rag, q, judges, generator))
+            rows.append(evaluate_question(rag, q, judges, generator, getattr(args, "replay_history", False)))
             progress.advance(task)
 
     summary = summarize(rows, list(judges))
@@ -395,6 +408,7 @@ def main(args: argparse.Namespace) -> int:
     if args.json:
         result = {
             "file": str(args.file), "generator": generator, "judges": list(judges),
+            "replay_history": getattr(args, "replay_history", False),
             "settings": {k: getattr(settings, k) for k in ("chunk_size", "chunk_overlap", "top_k", "fetch_k",
                                                            "rrf_k", "embed_backend")},
             "machine": machine(), "summary": summary, "questions": rows, "markdown": markdown(summary),

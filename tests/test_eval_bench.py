@@ -26,6 +26,7 @@ from rag.evaluate import (
     contains_word,
     expected_words_present,
     load_questions,
+    replayed,
     support_judge,
 )
 from rag.metrics import article_ranking, gold_rank, hits_and_rr, machine, mean, percentile
@@ -245,6 +246,20 @@ def test_bench_closes_every_file_it_opens(
 
 @pytest.mark.model
 @pytest.mark.skipif(not DEV.is_file(), reason="eval/dev.jsonl not available")
+def test_a_replayed_follow_up_comes_after_our_own_answers_not_the_files() -> None:
+    asked: list[tuple[str, list[tuple[str, str]]]] = []
+
+    class Recorder:
+        def answer(self, question: str, history: list[tuple[str, str]], generator: str | None = None) -> Answer:
+            asked.append((question, history))
+            return Answer(f"our answer to {question}", [])
+
+    history = (("Where did they meet?", "written in the file [1]"), ("When?", "also written [1]"))
+    assert replayed(Recorder(), history, None) == [("Where did they meet?", "our answer to Where did they meet?"),
+                                                   ("When?", "our answer to When?")]
+    assert asked == [("Where did they meet?", []), ("When?", [("Where did they meet?", "our answer to Where did they meet?")])]
+
+
 def test_rag_eval_end_to_end(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
