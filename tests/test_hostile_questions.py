@@ -96,6 +96,9 @@ def test_cli(seed_rag: Rag, case: Case, monkeypatch: pytest.MonkeyPatch, capsys:
         assert err.startswith("error: ") and err.count("\n") == 1 and re.search(case.error, err), err
         return
     assert status == 0 and err == ""
+    if out.startswith("Searched for: "):  # the question as cleaned and searched, a paragraph of its own
+        searched, _, out = out.partition("\n\n")
+        assert searched.isprintable(), searched
     text, _, sources = out.partition("\n\nSources:\n")
     text, _, note = text.partition("\n\n")  # a refusal's note (which "no") is a paragraph of its own
     assert not note or text.strip() == REFUSAL
