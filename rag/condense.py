@@ -34,6 +34,11 @@ MONTH_OR_DAY = re.compile(r"^(January|February|March|April|May|June|July|August|
                           r"December|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)$")
 # A name: capitalised words, with "St." and joining particles inside ("St. Petersburg").
 NAME = re.compile(r"\b(?:St\.\s)?[A-Z][\w’'-]+(?:\s(?:of\s|de\s|St\.\s)?[A-Z][\w’'-]+)*")
+# Capitalised at the start of a sentence or before a name, but no one "he" or "they" can mean:
+# "They ...", "Even though Putin ...", "Mr. Putin" ("Mr" ends at its full stop)
+NOT_NAMES = STOPWORDS | frozenset(["even", "however", "meanwhile", "although", "though", "still", "yet", "separately", "instead",
+                       "earlier", "later", "despite", "unlike", "speaking", "asked", "last", "next",
+                       "mr", "mrs", "ms", "dr", "gen", "sen", "rep", "gov", "lt", "col", "prof"])
 PLACE_CUE = re.compile(r"\b(?:in|at|to|from|near|visit|visited|visiting)\s+$", re.IGNORECASE)
 
 
@@ -83,8 +88,8 @@ def referents(text: str) -> Referents:
     for match in NAME.finditer(text):
         name = match.group()
         parts = name.split()
-        while parts and (parts[0].lower() in STOPWORDS or MONTH_OR_DAY.match(parts[0])):
-            parts = parts[1:]  # "On Monday", "They": sentence-initial words, not names
+        while parts and (parts[0].lower() in NOT_NAMES or MONTH_OR_DAY.match(parts[0])):
+            parts = parts[1:]  # "On Monday", "They", "Even": sentence-initial words, not names
         name = " ".join(parts)
         if not name or _describes(name, text, match.end()):
             continue

@@ -56,3 +56,9 @@ def test_a_contracted_pronoun_becomes_the_name_and_the_whole_verb():
 def test_a_contraction_that_names_cannot_resolve_still_gets_the_conversation():
     history = [("What did they agree?", "A gas price [1].")]  # no name for "they"
     assert KeywordCondenser().condense("what they'll do next", history).startswith("what they will do next ")
+
+
+def test_a_sentence_opening_or_a_title_is_not_someone_he_can_mean():
+    history = [("Who visited Minsk?", "Even though they met often, it was the first visit. After Mr. Putin visited, "
+                                      "Lukashenko went to Moscow [1].")]
+    assert KeywordCondenser().condense("where is he going", history) == "where is Putin going"

@@ -242,10 +242,6 @@ def test_bench_closes_every_file_it_opens(
     assert len(opened) >= 4 and [fh.name for fh in opened if not fh.closed] == []
 
 
-# -- end to end ---------------------------------------------------------------------------------------
-
-@pytest.mark.model
-@pytest.mark.skipif(not DEV.is_file(), reason="eval/dev.jsonl not available")
 def test_a_replayed_follow_up_comes_after_our_own_answers_not_the_files() -> None:
     asked: list[tuple[str, list[tuple[str, str]]]] = []
 
@@ -260,6 +256,10 @@ def test_a_replayed_follow_up_comes_after_our_own_answers_not_the_files() -> Non
     assert asked == [("Where did they meet?", []), ("When?", [("Where did they meet?", "our answer to Where did they meet?")])]
 
 
+# -- end to end ---------------------------------------------------------------------------------------
+
+@pytest.mark.model
+@pytest.mark.skipif(not DEV.is_file(), reason="eval/dev.jsonl not available")
 def test_rag_eval_end_to_end(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
