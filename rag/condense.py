@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 import prompts
-from rag.text import STOPWORDS, terms, words
+from rag.text import STOPWORDS, sentences, terms, words
 from rag.verify import MARKER
 
 History = Sequence[tuple[str, str]]
@@ -155,8 +155,10 @@ NAME_OR_NUMBER = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][\w'’-]+|\b\d[\d,.:/-]*
 
 
 def _names_and_numbers(answer: str) -> list[str]:
-    """Capitalised words that do not start a sentence, and numbers."""
-    return NAME_OR_NUMBER.findall(answer.strip())
+    """Capitalised words that do not start a sentence, and numbers, of the answer's first
+    sentence: the one that answered; the rest of a long answer names other people and places."""
+    first = next((text for _, _, text in sentences(answer.strip())), "")
+    return NAME_OR_NUMBER.findall(first)
 
 
 def _needs_context(question: str) -> bool:

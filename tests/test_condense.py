@@ -62,3 +62,10 @@ def test_a_sentence_opening_or_a_title_is_not_someone_he_can_mean():
     history = [("Who visited Minsk?", "Even though they met often, it was the first visit. After Mr. Putin visited, "
                                       "Lukashenko went to Moscow [1].")]
     assert KeywordCondenser().condense("where is he going", history) == "where is Putin going"
+
+
+def test_only_the_answering_sentence_of_a_long_answer_adds_its_names():
+    history = [("What did Lukashenko say at his news conference?", "He would only join the war if attacked [1]. "
+                "At the Munich Security Conference, Tikhanovskaya called for a coalition [2].")]
+    query = KeywordCondenser().condense("How did Putin react to that?", history)
+    assert "Lukashenko" in query and "Tikhanovskaya" not in query and "Munich" not in query
