@@ -36,9 +36,11 @@ MONTH_OR_DAY = re.compile(r"^(January|February|March|April|May|June|July|August|
 NAME = re.compile(r"\b(?:St\.\s)?[A-Z][\w’'-]+(?:\s(?:of\s|de\s|St\.\s)?[A-Z][\w’'-]+)*")
 # Capitalised at the start of a sentence or before a name, but no one "he" or "they" can mean:
 # "They ...", "Even though Putin ...", "Mr. Putin" ("Mr" ends at its full stop)
-NOT_NAMES = STOPWORDS | frozenset(["even", "however", "meanwhile", "although", "though", "still", "yet", "separately", "instead",
-                       "earlier", "later", "despite", "unlike", "speaking", "asked", "last", "next",
-                       "mr", "mrs", "ms", "dr", "gen", "sen", "rep", "gov", "lt", "col", "prof"])
+NOT_NAMES = STOPWORDS | frozenset([
+    "even", "however", "meanwhile", "although", "though", "still", "yet", "separately", "instead", "earlier", "later",
+    "despite", "unlike", "speaking", "asked", "last", "next",
+    "mr", "mrs", "ms", "dr", "gen", "sen", "rep", "gov", "lt", "col", "prof",
+])
 PLACE_CUE = re.compile(r"\b(?:in|at|to|from|near|visit|visited|visiting)\s+$", re.IGNORECASE)
 
 

@@ -70,10 +70,8 @@ def _likeliest(w: str, known: Callable[[str], bool], vocabulary: frozenset[str])
 def _slips(w: str) -> list[set[str]]:
     """What `w` may have been meant as, the commonest slip first: two letters swapped
     ("strat"), one left out ("wher", "acording"), one typed twice ("tallks")."""
-    splits = [(w[:i], w[i:]) for i in range(len(w) + 1)]
-    left_out = {a + c + b for a, b in splits for c in string.ascii_lowercase}
-    doubled = {a + b[1:] for a, b in splits if len(b) > 1 and b[0] == b[1]}
-    return [_swaps(w), left_out, doubled]
+    doubled = {w[:i] + w[i + 1:] for i in range(len(w) - 1) if w[i] == w[i + 1]}
+    return [_swaps(w), _inserted(w), doubled]
 
 
 @lru_cache(maxsize=2)
@@ -93,10 +91,13 @@ def _swaps(w: str) -> set[str]:
     return {w[:i] + w[i + 1] + w[i] + w[i + 2:] for i in range(len(w) - 1)}
 
 
+def _inserted(w: str) -> set[str]:
+    """Every string one letter longer than `w`: the words a letter left out of `w` may have been."""
+    return {w[:i] + c + w[i:] for i in range(len(w) + 1) for c in string.ascii_lowercase}
+
+
 def one_edit(w: str) -> set[str]:
     """Every string one deletion, swap of neighbours, replacement or insertion from `w`."""
-    splits = [(w[:i], w[i:]) for i in range(len(w) + 1)]
-    deleted = {a + b[1:] for a, b in splits if b}
-    replaced = {a + c + b[1:] for a, b in splits if b for c in string.ascii_lowercase}
-    inserted = {a + c + b for a, b in splits for c in string.ascii_lowercase}
-    return deleted | _swaps(w) | replaced | inserted
+    deleted = {w[:i] + w[i + 1:] for i in range(len(w))}
+    replaced = {w[:i] + c + w[i + 1:] for i in range(len(w)) for c in string.ascii_lowercase}
+    return deleted | _swaps(w) | replaced | _inserted(w)
