@@ -510,21 +510,22 @@ def judge(question: str, ranked: list[Candidate], known: Callable[[str], bool], 
     A word no indexed passage uses (in any of its forms; dates aside, since an article says
     "this year" or "on Monday" as often as "2022") is the sign, unless the best evidence still
     means nearly the same as the question. Not a sign: the name of a source the question cites
-    ("according to the TimesLIVE article": outlets are rarely named in their own text), and an
+    ("according to the TimesLIVE article": outlets are rarely named in their own text), an
     acronym that `context` (the passages' text) spells out ("CIS" for "Commonwealth of
-    Independent States"), and the name of the outlet of a passage found (`outlets`: "the
-    Jerusalem Post's photo", "did TimesLIVE publish"). A name no article spells even nearly
-    (`resembles`: "Xi Jinping", not a typo of "Lukashenko") is refused however similar the
-    evidence: the question is about someone the articles never mention, so an answer could only
-    be about someone else; so is a long word that is not English (not in `vocabulary`, not one
-    letter from a word in it): a name typed in lowercase ("xi jinping"). A question whose figure the best evidence gives
-    otherwise (`contradicted_figure`), or whose event the best evidence says did not happen
-    (`denied_premise`), is "corrected"."""
+    Independent States"), a capital that stands for a government the passages name ("Brussels"
+    for "the EU"), and the name of the outlet of a passage found (`outlets`: "the Jerusalem
+    Post's photo", "did TimesLIVE publish"). A name no article spells even nearly (`resembles`:
+    "Xi Jinping", not a typo of "Lukashenko") is refused however similar the evidence: the
+    question is about someone the articles never mention, so an answer could only be about
+    someone else; so is a long word that is not English (not in `vocabulary`, not one letter
+    from a word in it): a name typed in lowercase ("xi jinping"). A question whose figure the
+    best evidence gives otherwise (`contradicted_figure`), or whose event the best evidence says
+    did not happen (`denied_premise`), is "corrected"."""
     if not ranked or ranked[0].score < RELEVANT:
         return Verdict(False, "no_evidence", "Nothing in the indexed articles is about this question.")
     cited = source_words(question) | {w for outlet in outlets for w in name_words(outlet)}
     unknown = [w for w in _unknown_words(question, known)
-               if w.lower() not in cited and not spelled_out(w, context)]
+               if w.lower() not in cited and not spelled_out(w, context) and not stands_for(w, context)]
     similarity = max(c.similarity for c in ranked[:3])
     named = [w for w in unknown if _is_name(w, question) or _coined(w, vocabulary)]
     # among the best few: the sentence giving the figure need not be the one most like the question
@@ -610,6 +611,24 @@ def spelled_out(word: str, context: str) -> bool:
         return False
     pattern = r"\b" + r"(?:\s+(?:of|the|and|for|on|in|de|&))*\s+".join(f"{ch}[\\w’'-]*" for ch in word) + r"\b"
     return re.search(pattern, context) is not None
+
+
+# A capital standing for its government, as news writes it ("Washington and Brussels have backed
+# ..." for the US and the EU): not a word the articles lack when they name what it stands for.
+METONYMS = {
+    "washington": r"\bUS\b|\bU\.S\.|United States|\bAmerica", "brussels": r"\bEU\b|European Union|\bNATO\b",
+    "moscow": r"\bRussia|\bKremlin", "kremlin": r"\bRussia|\bMoscow", "kyiv": r"\bUkrain", "kiev": r"\bUkrain",
+    "minsk": r"\bBelarus", "beijing": r"\bChin(?:a|ese)\b", "london": r"\bUK\b|\bBritain|\bBritish",
+    "paris": r"\bFrance|\bFrench", "berlin": r"\bGerman", "tokyo": r"\bJapan", "ankara": r"\bTurk",
+    "tehran": r"\bIran", "pyongyang": r"North Korea", "seoul": r"South Korea", "warsaw": r"\bPol(?:and|ish)\b",
+    "pentagon": r"\bUS\b|\bU\.S\.|Defense Department|Department of Defense",
+}
+
+
+def stands_for(word: str, context: str) -> bool:
+    """Whether `word` is a capital the passages (`context`) name by what it stands for."""
+    pattern = METONYMS.get(word.lower())
+    return pattern is not None and re.search(pattern, context) is not None
 
 
 _NUMBER = r"\$?\d[\d,.]*|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|hundred"

@@ -29,6 +29,10 @@ ANCHOR = 0.4  # share of the question's (IDF-weighted) focus words around an ans
 # warplanes were moved into Belarus the week before the Minsk summit?" is about "Last week, three
 # Russian warplanes ... were sent to Belarus", whose neighbours never say "Minsk summit"
 STANDOUT, STANDOUT_ANCHOR = 0.12, 0.25
+# A sentence this similar to the question means what it asks, in other words: "how many russian
+# soldiers ... ready for a major offensive" is answered by "Russia had 200,000 troops ready for a
+# major offensive", though it never says "soldiers"
+SAME_MEANING = 0.7
 SYNTHESIS_ARTICLES = 5  # sentences in a summary: one per article, best articles first
 SYNTHESIS_FLOOR = 0.2  # an article's best sentence must reach this (and half the best) to be in a summary
 
@@ -75,7 +79,7 @@ class ExtractiveGenerator:
         counted = category_terms(question) - MEASURES if kind == "quantity" else set()
         credit = asks_for_credit(question)  # only a byline says who wrote it
         on_topic = [c for c in ranked if c.score >= self.threshold and (c.near >= ANCHOR or standout(c, ranked))
-                    and (not counted or counted & set(terms(c.text))) and (not credit or is_credit(c.text))]
+                    and (not counted or counted & set(terms(c.text)) or c.similarity >= SAME_MEANING) and (not credit or is_credit(c.text))]
         good = [c for c in on_topic if has_type(c.text, kind, question)]
         if on_topic and (not good or good[0] is not on_topic[0]) and \
                 (pair := continued(on_topic[0], passages, kind, question)):

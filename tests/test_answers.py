@@ -25,6 +25,7 @@ from rag.evidence import (
     restating,
     source_words,
     spelled_out,
+    stands_for,
     tidy,
     type_bonus,
 )
@@ -178,6 +179,26 @@ def test_a_source_the_question_names_and_an_acronym_the_passages_spell_out_are_n
     for question in ("When did TimesLIVE say Putin ordered the invasion?", "What date did the NYT say Putin ordered the invasion?"):
         assert not judge(question, ranked, known).answerable
         assert judge(question, ranked, known, "The New York Times", outlets={"TimesLIVE (Bloomberg)"}).answerable
+
+
+def test_a_capital_standing_for_its_government_is_not_an_unknown_word() -> None:
+    """News writes "Washington and Brussels" for the US and the EU."""
+    ranked = [Candidate(1, "The US and EU have backed exiled opposition leader Sviatlana Tsikhanouskaya.", 0.7,
+                        similarity=0.4)]
+    known = {"exil", "opposit", "leader", "back", "washington"}.__contains__
+    question = "who's the exiled opposition leader that washington and brussels are backing"
+    assert judge(question, ranked, known, ranked[0].text).answerable
+    assert not judge(question, ranked, known, "The leaders of Russia and Belarus met.").answerable
+    assert stands_for("Brussels", "the European Union") and not stands_for("Brussels", "the US")
+    assert not stands_for("Gomel", "Belarus")  # not a capital known to stand for a government
+
+
+def test_a_fact_said_in_other_words_is_answered(seed_rag: Rag) -> None:
+    """"soldiers" is the question's word for the article's "troops": the sentence means what
+    it asks, so the count it gives answers it, though the counted word is not there."""
+    res = seed_rag.answer("how many russian soldiers did ukraine's top general say were ready for a major offensive")
+    assert not res.refused and "200,000" in first_sentence(res.text), res.text
+    assert seed_rag.answer("How much gas does Belarus import from Russia each year?").refused
 
 
 def test_a_question_naming_the_outlet_is_answered_from_that_outlet(seed_rag: Rag) -> None:
