@@ -88,8 +88,6 @@ class Rag:
             bm25_weight=self.settings.bm25_weight, article_weight=self.settings.article_weight,
             recency_weight=self.settings.recency_weight,
             recency_half_life=self.settings.recency_half_life, recent_days=self.settings.recent_days,
-            profile_weight=self.settings.profile_weight, profile_depth=self.settings.profile_depth,
-            profile_bandwidth=self.settings.profile_bandwidth,
         )
         self.indexer = Indexer(self.store, self.embedder, self.chunker, self.keyword, self.sync,
                                self.settings.max_article_chars)

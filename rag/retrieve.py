@@ -63,26 +63,6 @@ def _window(scope: TimeScope | None, recent_days: int) -> tuple[date, date] | No
     return scope.prefer or ((now - timedelta(days=recent_days), now) if now else None)
 
 
-def time_profile(scores: dict[str, float], published: dict[str, str], depth: int,
-                 bandwidth: float) -> dict[str, float]:
-    """Each dated article's closeness (0-1) to the time the question's best evidence is about.
-    A news question that names no date is still about one: the stories that match it best
-    cluster around the week it happened, and the right article is usually in that cluster
-    (a temporal profile, as in Jones & Diaz 2007, "Temporal profiles of queries"). The
-    `depth` best dated articles vote for their dates with their scores, spread over
-    neighbouring days (`bandwidth`: halves every that many days); an article's closeness is
-    the vote at its date over the best date's."""
-    top = sorted((a for a in scores if a in published), key=lambda a: scores[a], reverse=True)[:depth]
-    if len(top) < 2:
-        return {}
-    voters = np.array([date.fromisoformat(published[a]).toordinal() for a in top], dtype=float)
-    votes = np.array([scores[a] for a in top])
-    dated = list(published)
-    days = np.array([date.fromisoformat(published[a]).toordinal() for a in dated], dtype=float)
-    density = (votes * 2.0 ** (-np.abs(days[:, None] - voters[None, :]) / bandwidth)).sum(axis=1)
-    return dict(zip(dated, (density / density.max()).tolist(), strict=True))
-
-
 class HybridRetriever(BaseRetriever):
     """Dense + BM25, fused by score, with the question's time as a soft prior. `mode` selects
     "hybrid", "dense" or "keyword" for comparisons."""
@@ -101,9 +81,6 @@ class HybridRetriever(BaseRetriever):
     recency_weight: float = 0.0
     recency_half_life: float = 2.0
     recent_days: int = 7
-    profile_weight: float = 0.0
-    profile_depth: int = 20
-    profile_bandwidth: float = 3.0
     mode: str = "hybrid"
     sync: Callable[[], None] = lambda: None  # brings the keyword index up to the store (rag.sync)
 
@@ -174,36 +151,20 @@ class HybridRetriever(BaseRetriever):
         """Score fusion: a passage's cosine similarity, plus `bm25_weight` times its BM25 score
         and `article_weight` times its whole article's BM25 score, each over the query's best
         (a passage dense search did not return counts the lowest similarity it did return),
-        times its article's time prior and its closeness to the question's time profile (the
-        dates of the best candidates: `time_profile`). Passages of one article share its
-        article score, so the article's best passage leads it."""
+        times its article's time prior. Passages of one article share its article score, so
+        the article's best passage leads it."""
         floor = min((score for _, score in dense), default=0.0)
         similarity, keyword, article = dict(dense), _over_best(sparse), _over_best(articles)
         ids = list(dict.fromkeys([*similarity, *keyword]))
-        base = {cid: similarity.get(cid, floor) + self.bm25_weight * keyword.get(cid, 0.0)
-                + self.article_weight * article.get(about[cid][0], 0.0) for cid in ids}
         candidates = {about[cid] for cid in ids}  # (article, date) of the passages in play, not those dropped
-        published = {a: d for a, d in candidates if d}
-        factor = self._prior({a for a, _ in candidates}, published, scope)
-        if self._profiled(scope, articles):
-            factor = self._with_profile(factor, base, about, published)
-        return sorted(((cid, base[cid] * factor[about[cid][0]]) for cid in ids), key=lambda p: p[1], reverse=True)
+        factor = self._prior({a for a, _ in candidates}, {a: d for a, d in candidates if d}, scope)
 
-    def _profiled(self, scope: TimeScope | None, articles: Sequence[tuple[str, float]]) -> bool:
-        """The time profile is for archives (whole-article search ran: the time spread of a
-        handful of articles says nothing) and for questions that name no time of their own."""
-        return self.profile_weight > 0 and bool(articles) and not (scope and scope.prefer)
+        def fused(cid: str) -> float:
+            source = about[cid][0]
+            return (similarity.get(cid, floor) + self.bm25_weight * keyword.get(cid, 0.0)
+                    + self.article_weight * article.get(source, 0.0)) * factor[source]
 
-    def _with_profile(self, factor: dict[str, float], base: dict[str, float], about: dict[str, tuple[str, str]],
-                      published: dict[str, str]) -> dict[str, float]:
-        """`factor` times 1 + profile_weight * the article's closeness to the question's time
-        profile, voted by each article's best passage; undated articles get the mean."""
-        best: dict[str, float] = {}
-        for cid, score in base.items():
-            best[about[cid][0]] = max(best.get(about[cid][0], 0.0), score)
-        closeness = time_profile(best, published, self.profile_depth, self.profile_bandwidth)
-        unknown = sum(closeness.values()) / len(closeness) if closeness else 0.0
-        return {a: f * (1 + self.profile_weight * closeness.get(a, unknown)) for a, f in factor.items()}
+        return sorted(((cid, fused(cid)) for cid in ids), key=lambda p: p[1], reverse=True)
 
     def _prior(self, articles: set[str], published: dict[str, str], scope: TimeScope | None) -> dict[str, float]:
         """Each article's factor, 1 + recency_weight * closeness: closeness is 2^(-days /

@@ -58,12 +58,6 @@ class Settings(BaseSettings):
     recency_weight: float = Field(1.0, ge=0)
     recency_half_life: float = Field(2.0, gt=0)
     recent_days: int = Field(7, ge=0)
-    # The question's time profile (archives only, questions naming no time): a passage's score is
-    # also scaled by 1 + profile_weight * how close its article's date is to where the dates of the
-    # profile_depth best articles cluster (votes spread with a half-life of profile_bandwidth days).
-    profile_weight: float = Field(0.0, ge=0)
-    profile_depth: int = Field(20, ge=2)
-    profile_bandwidth: float = Field(3.0, gt=0)
     embed_batch_size: int = Field(64, ge=1)
     embed_backend: Literal["onnx-int8", "torch"] = "onnx-int8"
     # An OpenAI-compatible embedding server (rag/embed_http.py): when set, it embeds instead of

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from rag.keyword import KeywordIndex
-from rag.retrieve import HybridRetriever, time_profile
+from rag.retrieve import HybridRetriever
 from rag.types import TimeScope
 
 # chunk id -> (article id, publication date)
@@ -74,34 +74,6 @@ def test_an_articles_whole_text_score_lifts_all_its_passages_relative_to_the_que
     assert fused["old1"] == 0.62 + 0.2 * 0.5 and fused["und1"] == 0.60  # no article score: nothing added
     assert fused["new1"] == 0.58 + 0.3 * 1.0 + 0.2 * 1.0
     assert fused["old2"] == 0.58 + 0.3 * 0.5 + 0.2 * 0.5
-
-
-def test_the_time_profile_is_where_the_best_candidates_cluster() -> None:
-    scores = {"a": 0.9, "b": 0.8, "c": 0.7, "far": 0.85}
-    published = {"a": "2022-06-01", "b": "2022-06-02", "c": "2022-06-03", "far": "2022-09-01", "late": "2022-06-04"}
-    closeness = time_profile(scores, published, depth=20, bandwidth=3.0)
-    assert max(closeness, key=closeness.__getitem__) == "b" and closeness["far"] < 0.5  # only its own vote
-    assert closeness["late"] > 0.5  # not among the voters, but in the week they agree on
-    assert time_profile(scores, published, depth=1, bandwidth=3.0) == {}  # one voter: no profile
-    assert time_profile({"a": 0.9}, {"a": "2022-06-01"}, depth=20, bandwidth=3.0) == {}
-
-
-# one story in June (three articles), a lone match in September and an undated one
-STORY = {"j1": ("june1", "2022-06-01"), "j2": ("june2", "2022-06-02"), "j3": ("june3", "2022-06-03"),
-         "s1": ("sept", "2022-09-01"), "u1": ("undated", "")}
-STORY_DENSE = [("s1", 0.70), ("j3", 0.69), ("u1", 0.60), ("j1", 0.55), ("j2", 0.55)]
-BY_ARTICLE = [("june3", 1.0)]  # whole-article search ran: an archive
-
-
-def test_a_question_naming_no_time_prefers_the_week_its_best_evidence_is_from() -> None:
-    r = ranker(bm25_weight=0.0, recency_weight=0.0, profile_weight=0.5, profile_depth=20, profile_bandwidth=3.0)
-    ranked = [STORY[cid][0] for cid, _ in r._rank(STORY_DENSE, [], STORY, TimeScope(now=date(2026, 12, 2)), BY_ARTICLE)]
-    assert ranked[0] == "june3" and ranked.index("undated") < ranked.index("june1")
-    # no profile: without whole-article search (a small corpus), or when the question names its time
-    plain = ranker(bm25_weight=0.0, recency_weight=0.0, profile_weight=0.5)
-    assert plain._rank(STORY_DENSE, [], STORY, None, [])[0][0] == "s1"
-    june = TimeScope(now=date(2026, 12, 2), prefer=(date(2022, 9, 1), date(2022, 9, 30)))
-    assert plain._rank(STORY_DENSE, [], STORY, june, BY_ARTICLE)[0][0] == "s1"
 
 
 @pytest.mark.model
