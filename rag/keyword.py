@@ -43,14 +43,14 @@ from dataclasses import dataclass, field
 from datetime import date
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import tantivy
 
-from rag.text import terms
+from rag.text import is_digest, terms
 from rag.types import Filters
 
-FORMAT = "tantivy-3"  # bump when the schema or `rag.text.terms` changes: an index in another format is rebuilt
+FORMAT = "tantivy-4"  # bump when the schema or `rag.text.terms` changes: an index in another format is rebuilt
 STATE_ID = "\x00state"  # the id of the document holding the SyncState; no chunk id starts with NUL
 WRITER_HEAP = 50_000_000  # bytes tantivy buffers before flushing a segment (its minimum is 15 MB)
 
@@ -63,6 +63,14 @@ class KeywordDoc:
     outlet: str
     published: str
     title: str = ""
+
+
+class About(NamedTuple):
+    """What ranking needs to know of a passage beyond its scores."""
+
+    article: str
+    published: str  # ISO date, or "" unknown
+    digest: bool = False  # its article is a digest of many stories (`rag.text.is_digest`)
 
 
 @dataclass(frozen=True)
@@ -88,6 +96,7 @@ def _schema(passages: bool) -> tantivy.Schema:
     builder.add_text_field("body", tokenizer_name="whitespace", index_option="freq")
     builder.add_bytes_field("state", stored=True)
     if passages:
+        builder.add_integer_field("digest", stored=True)  # 1: the article is a digest of many stories
         builder.add_bytes_field("title_terms", stored=True)
         builder.add_bytes_field("passage_terms", stored=True)
     return builder.build()
@@ -145,16 +154,17 @@ class KeywordIndex:
         """How many articles the index holds."""
         return self._count(self._article_searcher)
 
-    def about(self, ids: Sequence[str]) -> dict[str, tuple[str, str]]:
-        """(article id, publication date or "") of each chunk id the index holds. On every
-        retrieval, for about 600 ids: one search for exactly that many, and only three fields
+    def about(self, ids: Sequence[str]) -> dict[str, About]:
+        """Article, publication date and digest flag of each chunk id the index holds. On every
+        retrieval, for about 600 ids: one search for exactly that many, and only four fields
         read of each document (not its stored terms)."""
         searcher = self._searcher
         hits = searcher.search(tantivy.Query.term_set_query(SCHEMA, "id", list(ids)), max(len(ids), 1)).hits
         found = {}
         for _, address in hits:
             doc = searcher.doc(address)
-            found[str(doc.get_first("id"))] = (str(doc.get_first("article")), _iso(int(doc.get_first("day") or 0)))
+            found[str(doc.get_first("id"))] = About(str(doc.get_first("article")), _iso(int(doc.get_first("day") or 0)),
+                                                    bool(doc.get_first("digest")))
         return found
 
     def ids_of(self, article_ids: Sequence[str]) -> set[str]:
@@ -239,7 +249,7 @@ class KeywordIndex:
         one commit; then rebuild the documents of the articles this touched in the article index."""
         with self.locked():
             retired, added = list(retired), list(added)
-            touched = {article for article, _ in self.about(retired).values()} | {d.article_id for d in added}
+            touched = {about.article for about in self.about(retired).values()} | {d.article_id for d in added}
             writer = _writer(self._index)
             for cid in retired:
                 writer.delete_documents_by_term("id", cid)
@@ -364,7 +374,8 @@ def _search(searcher: tantivy.Searcher, schema: tantivy.Schema, query: str, k: i
 def _document(doc: KeywordDoc) -> tantivy.Document:
     title, passage = " ".join(terms(doc.title)), " ".join(terms(doc.text))
     return tantivy.Document(id=doc.id, article=doc.article_id, outlet=doc.outlet.lower(), day=_day(doc.published),
-                            body=f"{title} {passage}", title_terms=title.encode(), passage_terms=passage.encode())
+                            digest=int(is_digest(doc.title)), body=f"{title} {passage}", title_terms=title.encode(),
+                            passage_terms=passage.encode())
 
 
 def _article_document(article: str, passages: list[dict[str, Any]]) -> tantivy.Document:

@@ -21,7 +21,7 @@ from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict, SkipValidation
 
 from rag.embed import Embedder
-from rag.keyword import KeywordIndex
+from rag.keyword import About, KeywordIndex
 from rag.types import Filters, Passage, TimeScope
 from vectorstore import ChunkReader
 
@@ -81,6 +81,7 @@ class HybridRetriever(BaseRetriever):
     recency_weight: float = 0.0
     recency_half_life: float = 2.0
     recent_days: int = 7
+    digest_weight: float = 1.0
     mode: str = "hybrid"
     sync: Callable[[], None] = lambda: None  # brings the keyword index up to the store (rag.sync)
 
@@ -97,7 +98,7 @@ class HybridRetriever(BaseRetriever):
         articles = self.keyword.search_articles(query, self.fetch_k, hard) if self._by_article else []
         about = self.keyword.about([cid for cid, _ in sparse])
         dense = self._as_of(wide, about, hard, vector)
-        found = {about[cid][0] for cid, _ in dense + sparse}
+        found = {about[cid].article for cid, _ in dense + sparse}
         sparse += self._passages_of(query, articles, found, hard, about)
         ranked = self._rank(dense, sparse, about, scope, articles)[:k]
         chunks = self.store.get([cid for cid, _ in ranked])  # only the kept passages' text is read
@@ -111,7 +112,7 @@ class HybridRetriever(BaseRetriever):
         return self.mode == "hybrid" and self.article_weight > 0 and self.keyword.articles > self.fetch_k
 
     def _passages_of(self, query: str, articles: list[tuple[str, float]], found: set[str], filters: Filters | None,
-                     about: dict[str, tuple[str, str]]) -> list[tuple[str, float]]:
+                     about: dict[str, About]) -> list[tuple[str, float]]:
         """BM25's best passages of the best-ranked articles neither search returned a passage
         of: an article whose words are spread over its paragraphs has no passage that ranks
         on its own."""
@@ -125,7 +126,7 @@ class HybridRetriever(BaseRetriever):
     def _depth(self, filters: Filters | None) -> int:
         return AS_OF_DEPTH * self.fetch_k if filters and filters.as_of else self.fetch_k
 
-    def _as_of(self, wide: list[tuple[str, float]], about: dict[str, tuple[str, str]], filters: Filters | None,
+    def _as_of(self, wide: list[tuple[str, float]], about: dict[str, About], filters: Filters | None,
                vector: np.ndarray | None) -> list[tuple[str, float]]:
         """The dense results the keyword index holds (not superseded) and, as of a date, not
         published after it; when too few remain of a deep search, search again with the filter.
@@ -136,7 +137,7 @@ class HybridRetriever(BaseRetriever):
         for start in range(0, len(wide), self.fetch_k):
             batch = wide[start : start + self.fetch_k]
             about.update(self.keyword.about([cid for cid, _ in batch if cid not in about]))
-            kept += [(cid, s) for cid, s in batch if cid in about and _published_by(about[cid][1], limit)]
+            kept += [(cid, s) for cid, s in batch if cid in about and _published_by(about[cid].published, limit)]
             if len(kept) >= self.fetch_k:
                 break
         if vector is None or not limit or len(kept) >= self.fetch_k or len(wide) < self._depth(filters):
@@ -146,21 +147,25 @@ class HybridRetriever(BaseRetriever):
         return [(cid, s) for cid, s in found if cid in about]
 
     def _rank(self, dense: list[tuple[str, float]], sparse: list[tuple[str, float]],
-              about: dict[str, tuple[str, str]], scope: TimeScope | None,
+              about: dict[str, About], scope: TimeScope | None,
               articles: Sequence[tuple[str, float]] = ()) -> list[tuple[str, float]]:
         """Score fusion: a passage's cosine similarity, plus `bm25_weight` times its BM25 score
         and `article_weight` times its whole article's BM25 score, each over the query's best
         (a passage dense search did not return counts the lowest similarity it did return),
-        times its article's time prior. Passages of one article share its article score, so
-        the article's best passage leads it."""
+        times its article's time prior, and times `digest_weight` for a digest of many stories
+        ("5 things to know for June 17": a line on the story, where its own article tells it).
+        Passages of one article share its article score, so the article's best passage leads it."""
         floor = min((score for _, score in dense), default=0.0)
         similarity, keyword, article = dict(dense), _over_best(sparse), _over_best(articles)
         ids = list(dict.fromkeys([*similarity, *keyword]))
-        candidates = {about[cid] for cid in ids}  # (article, date) of the passages in play, not those dropped
-        factor = self._prior({a for a, _ in candidates}, {a: d for a, d in candidates if d}, scope)
+        candidates = {about[cid] for cid in ids}  # the articles of the passages in play, not of those dropped
+        factor = self._prior({c.article for c in candidates}, {c.article: c.published for c in candidates if c.published},
+                             scope)
+        for digest in {c.article for c in candidates if c.digest}:
+            factor[digest] *= self.digest_weight
 
         def fused(cid: str) -> float:
-            source = about[cid][0]
+            source = about[cid].article
             return (similarity.get(cid, floor) + self.bm25_weight * keyword.get(cid, 0.0)
                     + self.article_weight * article.get(source, 0.0)) * factor[source]
 

@@ -58,6 +58,9 @@ class Settings(BaseSettings):
     recency_weight: float = Field(1.0, ge=0)
     recency_half_life: float = Field(2.0, gt=0)
     recent_days: int = Field(7, ge=0)
+    # A digest of many stories ("5 things to know for June 17"; `rag.text.is_digest`) is weak
+    # evidence for any one of them: its passages' scores are multiplied by this (session 14).
+    digest_weight: float = Field(0.7, ge=0, le=1)
     embed_batch_size: int = Field(64, ge=1)
     embed_backend: Literal["onnx-int8", "torch"] = "onnx-int8"
     # An OpenAI-compatible embedding server (rag/embed_http.py): when set, it embeds instead of

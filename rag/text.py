@@ -90,3 +90,18 @@ def is_credit(text: str) -> bool:
     time ("16 December 2022 - 13:59 By Benjamin Harvey"). Cleaning keeps the one before the lead
     as body text, so "who wrote it" and "when was it published" have a sentence to cite."""
     return len(text.split()) <= 12 and bool(re.search(r"(?:^|\s)By\s+[A-Z][\w.'’-]+\s+[A-Z]", text))
+
+
+# A digest: one page of short items on many stories ("5 things to know for June 17: Jan. 6,
+# Church shooting, Ukraine ...", "Ten Things You Need to Know Today: 17 June 2022", "Daily
+# Briefing"). Not an explainer on one story ("What to know about Nancy Pelosi's visit",
+# "Everything you need to know"), nor a live blog, which follows one story.
+DIGEST = re.compile(
+    r"\b(?:\d+|three|five|seven|ten)\s+(?:must-know\s+)?(?:things|stories)\b(?:\s+you need)?\s+to know\b(?!\s+about)|"
+    r"\b(?:daily|morning|evening|weekly) briefing\b|\bmust-know things\b", re.IGNORECASE)
+
+
+def is_digest(title: str) -> bool:
+    """Whether an article's title says it is a digest of many stories: it mentions a story in
+    a line, where the story's own article tells it, so it is weak evidence for any one of them."""
+    return DIGEST.search(title) is not None

@@ -10,7 +10,7 @@ import threading
 from datetime import date
 from pathlib import Path
 
-from rag.keyword import KeywordDoc, KeywordIndex, SyncState
+from rag.keyword import About, KeywordDoc, KeywordIndex, SyncState
 from rag.types import Filters
 
 DOCS = [
@@ -35,11 +35,22 @@ def test_search_filters_and_statistics_survive_reopening(tmp_path: Path) -> None
     assert _ids(index.search("talks", 5, Filters(date_to=date(2024, 1, 1)))) == ["3"]  # a range needs a date
     assert _ids(index.search("talks", 5, Filters(article_ids=("b",)))) == ["2"]
     assert index.search("nothing matches", 5) == [] and index.search("???", 5) == []
-    assert index.about(["1", "2", "gone"]) == {"1": ("a", "2022-12-19"), "2": ("b", "")}
+    assert index.about(["1", "2", "gone"]) == {"1": About("a", "2022-12-19"), "2": About("b", "")}
     assert index.ids_of(["a", "c"]) == {"1", "3"} and sorted(index.ids) == ["1", "2", "3"]
     assert index.undated() == 1
     assert index.knows("minsk") and not index.knows("unseen")
     assert index.idf("minsk") < index.idf("lukashenko") < index.idf("unseen")
+
+
+
+def test_a_digests_passages_are_known_as_such(tmp_path: Path) -> None:
+    """A digest's title ("5 things to know for June 17: ...") marks all its passages, for ranking."""
+    index = KeywordIndex(tmp_path / "kw")
+    index.apply([KeywordDoc("d1", "Putin visited Minsk.", "d", "CNN", "2022-06-17",
+                            title="5 things to know for June 17: Minsk, Covid, Ukraine"),
+                 KeywordDoc("s1", "Putin visited Minsk.", "s", "CNN", "2022-06-17", title="Putin visits Minsk")],
+                [], SyncState("e", {}))
+    assert index.about(["d1", "s1"]) == {"d1": About("d", "2022-06-17", True), "s1": About("s", "2022-06-17")}
 
 
 def test_resembles_finds_a_typo_of_an_indexed_word_but_not_another_name(tmp_path: Path) -> None:

@@ -5,13 +5,13 @@ from pathlib import Path
 
 import pytest
 
-from rag.keyword import KeywordIndex
+from rag.keyword import About, KeywordIndex
 from rag.retrieve import HybridRetriever
 from rag.types import TimeScope
 
 # chunk id -> (article id, publication date)
-ABOUT = {"old1": ("old", "2022-06-01"), "new1": ("new", "2022-09-10"), "und1": ("undated", ""),
-         "old2": ("old", "2022-06-01")}
+ABOUT = {"old1": About("old", "2022-06-01"), "new1": About("new", "2022-09-10"), "und1": About("undated", ""),
+         "old2": About("old", "2022-06-01")}
 DENSE = [("old1", 0.62), ("und1", 0.60), ("new1", 0.58)]  # (chunk id, cosine similarity)
 SPARSE = [("new1", 12.0), ("old2", 6.0)]  # (chunk id, BM25)
 SEPTEMBER = TimeScope(as_of=date(2022, 9, 15), now=date(2022, 9, 15))
@@ -74,6 +74,13 @@ def test_an_articles_whole_text_score_lifts_all_its_passages_relative_to_the_que
     assert fused["old1"] == 0.62 + 0.2 * 0.5 and fused["und1"] == 0.60  # no article score: nothing added
     assert fused["new1"] == 0.58 + 0.3 * 1.0 + 0.2 * 1.0
     assert fused["old2"] == 0.58 + 0.3 * 0.5 + 0.2 * 0.5
+
+
+def test_a_digest_of_many_stories_yields_to_the_storys_own_article() -> None:
+    about = {"d1": About("digest", "2022-06-17", True), "s1": About("story", "2022-06-16")}
+    dense = [("d1", 0.70), ("s1", 0.62)]  # the digest's line on the story matches a little better
+    assert [cid for cid, _ in ranker(digest_weight=0.7)._rank(dense, [], about, None)] == ["s1", "d1"]
+    assert [cid for cid, _ in ranker(digest_weight=1.0)._rank(dense, [], about, None)] == ["d1", "s1"]
 
 
 @pytest.mark.model

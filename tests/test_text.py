@@ -1,4 +1,4 @@
-from rag.text import numbers, sentences, terms
+from rag.text import is_digest, numbers, sentences, terms
 
 
 def test_sentences_respect_initials_and_abbreviations():
@@ -30,3 +30,14 @@ def test_a_marker_after_the_full_stop_stays_with_its_sentence():
 def test_a_british_spelling_is_the_same_term_as_the_american_one():
     assert terms("defence neighbours travelled programme") == terms("defense neighbors traveled program")
     assert terms("defence") != terms("offence")
+
+
+def test_a_digest_of_many_stories_is_told_from_an_explainer_of_one():
+    for title in ("5 things to know for June 17: Jan. 6, Church shooting, Ukraine ...",
+                  "Ten Things You Need to Know Today: 17 June 2022 | The Week UK",
+                  "Yellowstone floods, Fed meeting: 5 things to know Wednesday",
+                  "Hurricane Ian, Joe Manchin, European Union: Daily Briefing", "The week in Tech: 5 must-know things"):
+        assert is_digest(title), title
+    for title in ("Taiwan: What to know about Nancy Pelosi's visit", "LIV Golf series: Everything you need to know",
+                  "5 things to know about monkeypox", "Ukraine live updates: NATO invites Sweden", ""):
+        assert not is_digest(title), title

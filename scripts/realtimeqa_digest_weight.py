@@ -1,0 +1,80 @@
+"""Digests of many stories in the ranking (`RAG_DIGEST_WEIGHT`): weights compared offline on RealTimeQA.
+
+    .venv/bin/python scripts/realtimeqa_digest_weight.py /work/shared/bench/realtimeqa --index DATA_DIR \\
+        --capture /tmp/rtqa-candidates.pkl --out docs/results/realtimeqa-session14-digest-sweep.md
+
+The candidates the product's ranking step receives for every question, with and without its
+as-of date, are captured once (`realtimeqa_article_weight.capture`; each passage's `About`
+says whether its article is a digest, `rag.text.is_digest`) and re-ranked with the product's
+own `HybridRetriever._rank` under each weight, every other setting at its default. Only the
+tuning half (questions asked before 2022-09-01) is printed: choose on it, then measure the
+held-out half once with `rag bench --as-of question`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import pickle
+import sys
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from realtimeqa_article_weight import SPLIT, capture  # noqa: E402
+
+WEIGHTS = (1.0, 0.9, 0.8, 0.7, 0.6, 0.5, 0.3)
+
+
+def top_articles(row: dict[str, Any], weight: float) -> list[str]:
+    from rag.keyword import KeywordIndex
+    from rag.retrieve import HybridRetriever
+    from rag.settings import Settings
+
+    s = Settings()
+    r = HybridRetriever(store=None, keyword=KeywordIndex.__new__(KeywordIndex), embedder=None,
+                        bm25_weight=s.bm25_weight, article_weight=s.article_weight, recency_weight=s.recency_weight,
+                        recency_half_life=s.recency_half_life, recent_days=s.recent_days, digest_weight=weight)
+    ranked = r._rank(row["dense"], row["sparse"], row["about"], row["scope"], row["articles"])
+    return list(dict.fromkeys(row["about"][cid].article for cid, _ in ranked[:40]))[:10]
+
+
+def metrics(rows: list[dict[str, Any]], golds: dict[str, set[str]], weight: float) -> list[float]:
+    from rag.bench import retrieval_metrics  # the bench's own article-level measures
+
+    m = retrieval_metrics([top_articles(row, weight) for row in rows], [golds[row["id"]] for row in rows])
+    return [m["hits@1"], m["hits@5"], m["hits@10"], m["mrr@10"]]
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("path", type=Path)
+    ap.add_argument("--index", type=Path, required=True)
+    ap.add_argument("--capture", type=Path, required=True)
+    ap.add_argument("--out", type=Path)
+    args = ap.parse_args()
+    questions = [json.loads(line) for line in (args.path / "questions.jsonl").read_text().splitlines() if line.strip()]
+    if not args.capture.exists():
+        capture(args.index, questions, args.capture)
+    rows = pickle.loads(args.capture.read_bytes())
+    tune = {q["id"] for q in questions if q["date"].replace("/", "-") < SPLIT}
+    golds = {q["id"]: set(q["gold_ids"]) for q in questions}
+    lines = ["| digest weight (tune half only) | no date: H@1 | H@5 | H@10 | MRR@10 | as of: H@1 | H@5 | H@10 | MRR@10 |",
+             "|---|---|---|---|---|---|---|---|---|"]
+    for weight in WEIGHTS:
+        cells = []
+        for as_of in (False, True):
+            part = [r for r in rows if r["as_of"] == as_of and r["id"] in tune]
+            cells += [f"{m:.3f}" for m in metrics(part, golds, weight)]
+        lines.append(f"| {weight} | " + " | ".join(cells) + " |")
+    table = "\n".join(lines) + "\n"
+    print(table)
+    if args.out:
+        args.out.write_text(table)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
