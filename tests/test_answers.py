@@ -22,6 +22,7 @@ from rag.evidence import (
     has_type,
     is_synthesis,
     judge,
+    premise,
     restating,
     source_words,
     spelled_out,
@@ -199,6 +200,25 @@ def test_a_fact_said_in_other_words_is_answered(seed_rag: Rag) -> None:
     res = seed_rag.answer("how many russian soldiers did ukraine's top general say were ready for a major offensive")
     assert not res.refused and "200,000" in first_sentence(res.text), res.text
     assert seed_rag.answer("How much gas does Belarus import from Russia each year?").refused
+
+
+def test_a_why_question_names_the_event_it_takes_for_granted() -> None:
+    assert premise("Why did Lukashenko send Belarusian troops into Ukraine?") == ("send", {"belarusian", "troop", "ukrain"})
+    assert premise("why did lukashenko call off his china visit") == ("call", {"china", "visit"})  # "call off"
+    # no event to check: a generic verb, a noun after a determiner, a name before a verb, not "why did"
+    for question in ("why did he say that", "why did the head of ukraine's intelligence think so",
+                     "why did ned price say it was ironic", "What did Putin sign?", "Why was the trip short?"):
+        assert premise(question) is None, question
+
+
+def test_a_why_question_about_something_that_never_happened_is_refused_or_corrected(seed_rag: Rag) -> None:
+    """The articles must tell the event before they can say why it happened."""
+    assert seed_rag.answer("why did putin cancel his december trip to minsk").refused
+    sent = seed_rag.answer("Why did Lukashenko send Belarusian troops into Ukraine?")
+    assert sent.refusal == "corrected" and "not include sending troops" in sent.text and sent.citations, sent.text
+    # told in other words ("have sanctioned"): answered
+    slap = seed_rag.answer("Why did the US and the EU slap sanctions on Lukashenko's government?")
+    assert not slap.refused and "aiding Russia" in slap.text, slap.text
 
 
 def test_a_question_naming_the_outlet_is_answered_from_that_outlet(seed_rag: Rag) -> None:
