@@ -20,6 +20,7 @@ import argparse
 import json
 import pickle
 import sys
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -88,7 +89,9 @@ VARIANTS: dict[str, dict[str, Any]] = {
 }
 
 
-def main() -> int:
+def sweep(variants: dict[str, dict[str, Any]], score: Callable[..., list[float]], heading: str = "variant") -> int:
+    """The command line shared by the offline sweeps: capture once, then one table row per
+    variant, `score(rows, golds, **variant)` giving Hits@1/5/10 and MRR@10, tune half only."""
     ap = argparse.ArgumentParser()
     ap.add_argument("path", type=Path)
     ap.add_argument("--index", type=Path, required=True)
@@ -101,19 +104,23 @@ def main() -> int:
     rows = pickle.loads(args.capture.read_bytes())
     tune = {q["id"] for q in questions if q["date"].replace("/", "-") < SPLIT}
     golds = {q["id"]: set(q["gold_ids"]) for q in questions}
-    lines = ["| variant (tune half only) | no date: H@1 | H@5 | H@10 | MRR@10 | as of: H@1 | H@5 | H@10 | MRR@10 |",
+    lines = [f"| {heading} (tune half only) | no date: H@1 | H@5 | H@10 | MRR@10 | as of: H@1 | H@5 | H@10 | MRR@10 |",
              "|---|---|---|---|---|---|---|---|---|"]
-    for name, variant in VARIANTS.items():
+    for name, variant in variants.items():
         cells = []
         for as_of in (False, True):
             part = [r for r in rows if r["as_of"] == as_of and r["id"] in tune]
-            cells += [f"{m:.3f}" for m in metrics(part, golds, **variant)]
+            cells += [f"{m:.3f}" for m in score(part, golds, **variant)]
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
     table = "\n".join(lines) + "\n"
     print(table)
     if args.out:
         args.out.write_text(table)
     return 0
+
+
+def main() -> int:
+    return sweep(VARIANTS, metrics)
 
 
 if __name__ == "__main__":

@@ -13,9 +13,6 @@ held-out half once with `rag bench --as-of question`.
 
 from __future__ import annotations
 
-import argparse
-import json
-import pickle
 import sys
 from pathlib import Path
 from typing import Any
@@ -23,7 +20,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from realtimeqa_article_weight import SPLIT, capture  # noqa: E402
+from realtimeqa_article_weight import sweep
 
 WEIGHTS = (1.0, 0.9, 0.8, 0.7, 0.6, 0.5, 0.3)
 
@@ -49,31 +46,7 @@ def metrics(rows: list[dict[str, Any]], golds: dict[str, set[str]], weight: floa
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("path", type=Path)
-    ap.add_argument("--index", type=Path, required=True)
-    ap.add_argument("--capture", type=Path, required=True)
-    ap.add_argument("--out", type=Path)
-    args = ap.parse_args()
-    questions = [json.loads(line) for line in (args.path / "questions.jsonl").read_text().splitlines() if line.strip()]
-    if not args.capture.exists():
-        capture(args.index, questions, args.capture)
-    rows = pickle.loads(args.capture.read_bytes())
-    tune = {q["id"] for q in questions if q["date"].replace("/", "-") < SPLIT}
-    golds = {q["id"]: set(q["gold_ids"]) for q in questions}
-    lines = ["| digest weight (tune half only) | no date: H@1 | H@5 | H@10 | MRR@10 | as of: H@1 | H@5 | H@10 | MRR@10 |",
-             "|---|---|---|---|---|---|---|---|---|"]
-    for weight in WEIGHTS:
-        cells = []
-        for as_of in (False, True):
-            part = [r for r in rows if r["as_of"] == as_of and r["id"] in tune]
-            cells += [f"{m:.3f}" for m in metrics(part, golds, weight)]
-        lines.append(f"| {weight} | " + " | ".join(cells) + " |")
-    table = "\n".join(lines) + "\n"
-    print(table)
-    if args.out:
-        args.out.write_text(table)
-    return 0
+    return sweep({str(w): {"weight": w} for w in WEIGHTS}, metrics, heading="digest weight")
 
 
 if __name__ == "__main__":

@@ -78,6 +78,7 @@ Variant = Callable[[dict[str, Any], dict[str, Any]], list[str]]
 
 def ranker(bm25_weight: float, recency: float, half_life: float, as_of: bool, recent_days: int = 0,
            relative_without_as_of: bool = True, depth: tuple[int, int] = (40, 40)) -> Variant:
+    from rag.keyword import About
     from rag.types import TimeScope
 
     r = retriever(bm25_weight, recency, half_life, recent_days)
@@ -87,7 +88,7 @@ def ranker(bm25_weight: float, recency: float, half_life: float, as_of: bool, re
         limit = asked.isoformat() if as_of else "9999"
         dense = [c for c in row["dense"] if not c[2] or c[2] <= limit][: depth[0]]
         sparse = [c for c in row["bm25"] if not c[2] or c[2] <= limit][: depth[1]]
-        about = {c[0]: (c[1], c[2]) for c in dense + sparse}
+        about = {c[0]: About(c[1], c[2]) for c in dense + sparse}
         if as_of:
             found = scope(q["question"], asked, NEWEST)
         elif relative_without_as_of:
