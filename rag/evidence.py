@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
+from typing import NamedTuple
 
 import lemminflect
 import numpy as np
@@ -521,7 +522,9 @@ def judge(question: str, ranked: list[Candidate], known: Callable[[str], bool], 
     someone else; so is a long word that is not English (not in `vocabulary`, not one letter
     from a word in it): a name typed in lowercase ("xi jinping"). A question whose figure the
     best evidence gives otherwise (`contradicted_figure`), or whose event the best evidence says
-    did not happen (`denied_premise`), is "corrected"."""
+    did not happen (`denied_premise`), is "corrected". A why-question whose event no sentence
+    found tells ("why did putin cancel his trip") is refused, and corrected when the best one
+    telling it denies it (`_unattested`)."""
     if not ranked or ranked[0].score < RELEVANT:
         return Verdict(False, "no_evidence", "Nothing in the indexed articles is about this question.")
     cited = source_words(question) | {w for outlet in outlets for w in name_words(outlet)}
@@ -542,14 +545,8 @@ def judge(question: str, ranked: list[Candidate], known: Callable[[str], bool], 
     if (named and similarity < UNRELATED_NAMED) or (unknown and similarity < UNRELATED_COMMON):
         listed = ", ".join(f"“{w}”" for w in named or unknown)
         return Verdict(False, "not_answered", f"The articles are about this topic, but none of them mentions {listed}.")
-    # "Why did Putin cancel his trip?": the articles must say he did before they can say why
-    if (event := premise(question)) and similarity < RESTATED:
-        told = attested(event, ranked)
-        if not told:
-            return Verdict(False, "not_answered", "The articles are about this topic, but none of them says that "
-                                                  f"this happened (“{event[0]}”).")
-        if denial := next((c for c in told if denied_premise(question, c.text)), None):
-            return Verdict(False, "corrected", "The articles say otherwise:", denial)
+    if (unattested := _unattested(question, ranked, similarity)) is not None:
+        return unattested
     # the best evidence says that what the question takes for granted did not happen
     if denied_premise(question, ranked[0].text):  # the best only: deeper, "not" about Ukraine denies most questions
         return Verdict(False, "corrected", "The articles say otherwise:", ranked[0])
@@ -557,43 +554,54 @@ def judge(question: str, ranked: list[Candidate], known: Callable[[str], bool], 
 
 
 # "Why did Putin cancel his trip?" takes for granted that he cancelled it: some sentence must
-# give a form of the verb beside a word of its object. The question's own first verb (a base form
-# after "why did"), unless a generic one ("say", "think"), which every quote answers.
+# give a form of the verb and a word of its object. The verb is the first base form after "why
+# did/does/do" and the subject; a generic one ("say", "think") is not checked, since any quote
+# answers it, nor one that leads into another verb ("keep meeting", "want ... to join").
 WHY_DID = re.compile(r"^\W*(?:(?:and|so|but|then)\s+)?why\s+(?:did|does|do)\s+(.+)$", re.IGNORECASE)
-PARTICLES = frozenset({"off", "out", "up", "down", "back", "away", "over"})  # "call off", "pull out"
-DETERMINERS = frozenset({"the", "a", "an", "his", "her", "their", "its", "this", "that"})
-OBJECT_WORDS = 4  # the words after the verb taken for its object
+PARTICLES = frozenset({"off", "out", "up", "down", "back", "away", "over"})  # "call off" is not "call"
+DETERMINERS = frozenset({"the", "a", "an", "his", "her", "their", "its", "this", "that", "our", "my", "your"})
+LEAD_INS = frozenset({"keep", "want", "try", "start", "continue", "need", "begin", "seem", "have", "get", "let",
+                      "help", "decide", "plan", "refuse", "agree", "hope", "like", "wish", "choose", "stop"})
+SUBJECT_WORDS = 5  # how far after "why did" the verb may come: a subject is a name or a short phrase
+OBJECT_WORDS = 4  # the words after the verb that say what it was done to ("cancel his december trip to ...")
 # Evidence this similar to the question tells its event in other words: "have sanctioned" for
 # "slap sanctions" (0.8); the unattested premises of the tuning sets scored 0.53-0.69.
 RESTATED = 0.75
 
 
-def premise(question: str) -> tuple[str, set[str]] | None:
-    """The event a why-question takes for granted: its verb and the terms of the words after
-    it ("why did putin cancel his december trip to minsk" -> ("cancel", {"decemb", "trip"})),
-    or None (not a "why did/does/do" question, or its verb is a generic one)."""
+class Event(NamedTuple):
+    """What a why-question takes for granted: "cancel" (+ "off" for "call off") done to `objects`."""
+
+    verb: str
+    particle: str
+    objects: frozenset[str]
+
+
+def premise(question: str) -> Event | None:
+    """The event a why-question takes for granted ("why did putin cancel his december trip to
+    minsk" -> Event("cancel", "", {"trip"}): dates are not the event, "minsk" is past
+    OBJECT_WORDS), or None: not a "why did/does/do" question, no verb found where one can be
+    told from a noun, or a generic or lead-in verb."""
     match = WHY_DID.match(question)
-    if not match:
+    tokens = re.findall(r"[A-Za-z][\w’'-]*", match.group(1)) if match else []
+    # the first word is the subject's ("why do people ...", "why did police ..."), never the verb
+    at = next((i for i in range(1, min(len(tokens), SUBJECT_WORDS + 1)) if _is_its_verb(tokens, i)), None)
+    if at is None or _base_verb(tokens[at + 1] if at + 1 < len(tokens) else ""):
+        return None  # two verbs in a row ("cut gas", "ned price say"): which is the event is a guess
+    verb, after = tokens[at].lower(), [t.lower() for t in tokens[at + 1 : at + 1 + OBJECT_WORDS]]
+    particle = after[0] if after and after[0] in PARTICLES else ""
+    if verb in LEAD_INS or (not particle and (verb in STOPWORDS or set(terms(verb)) <= ASKING)):
         return None
-    tokens = re.findall(r"[A-Za-z][\w’'-]*", match.group(1))
-    verb = next((i for i in range(min(len(tokens), 6)) if _is_its_verb(tokens, i)), None)
-    if verb is None:
-        return None
-    phrasal = verb + 1 < len(tokens) and tokens[verb + 1].lower() in PARTICLES  # "call off" is not "call"
-    if not phrasal and (tokens[verb].lower() in STOPWORDS or set(terms(tokens[verb])) <= ASKING):
-        return None
-    following = [t for t in tokens[verb + 1 : verb + 1 + OBJECT_WORDS] if t.lower() not in PARTICLES]
-    return tokens[verb].lower(), set(terms(" ".join(following))) - ASKING - DATE_TERMS
+    return Event(verb, particle, frozenset(terms(" ".join(w for w in after if w not in PARTICLES))) - ASKING - DATE_TERMS)
 
 
 def _is_its_verb(tokens: list[str], i: int) -> bool:
-    """Whether tokens[i] is the question's verb, not part of its subject: a verb's base form,
-    not a name (capitalised), not after a determiner ("the head of"), not before another verb
-    ("why did ned price say")."""
-    if i and (tokens[i][0].isupper() or tokens[i - 1].lower() in DETERMINERS):
-        return False
-    nxt = tokens[i + 1].lower() if i + 1 < len(tokens) else ""
-    return _base_verb(tokens[i]) and not (_base_verb(nxt) and nxt not in PARTICLES)
+    """Whether tokens[i] can be the question's verb rather than part of its subject: a verb's
+    base form, not a name (capitalised), not after a determiner or a possessive ("the head of",
+    "ukraine's top general")."""
+    before = tokens[i - 1].lower()
+    return not tokens[i][0].isupper() and before not in DETERMINERS and not before.endswith(("'s", "’s")) \
+        and _base_verb(tokens[i])
 
 
 def _base_verb(word: str) -> bool:
@@ -601,15 +609,47 @@ def _base_verb(word: str) -> bool:
     return bool(lemmas) and lemmas[0] == word.lower()
 
 
-def attested(event: tuple[str, set[str]], ranked: list[Candidate]) -> list[Candidate]:
-    """The sentences that tell the event: a form of its verb and a word of its object."""
-    verb, objects = event
-    told = forms(verb)
-    return [c for c in ranked if told & set(terms(c.text)) and (not objects or objects & set(terms(c.text)))]
+def attested(event: Event, ranked: list[Candidate]) -> list[Candidate]:
+    """The sentences that tell the event: a form of its verb (followed by its particle: "called
+    off", not "called it a success") and a word of its object, in one sentence."""
+    told = forms(event.verb)
+    phrasal = re.compile(rf"\b(?:{'|'.join(_written_forms(event.verb))})\s+(?:\w+\s+)?{event.particle}\b",
+                         re.IGNORECASE) if event.particle else None
+    found = []
+    for c in ranked:
+        said = set(terms(c.text))
+        if told & said and (not event.objects or event.objects & said) and (phrasal is None or phrasal.search(c.text)):
+            found.append(c)
+    return found
+
+
+def _written_forms(verb: str) -> list[str]:
+    """A verb's inflected forms as written ("call" -> call, calls, called, calling)."""
+    inflected = {w for found in lemminflect.getAllInflections(verb).values() for w in found}
+    return sorted(inflected | {verb}, key=len, reverse=True)
+
+
+def _unattested(question: str, ranked: list[Candidate], similarity: float) -> Verdict | None:
+    """A why-question whose event no sentence found tells is refused; one whose event the best
+    sentence telling it denies ("does not include sending troops") is corrected with it. Not
+    when the evidence restates the question (`RESTATED`)."""
+    event = premise(question)
+    if event is None or similarity >= RESTATED:
+        return None
+    told = attested(event, ranked)
+    if not told:
+        what = " ".join(filter(None, (event.verb, event.particle)))
+        return Verdict(False, "not_answered", "The articles are about this topic, but none of them says that "
+                                              f"this happened (“{what}”).")
+    # the best telling only, like the best evidence below: a later "not" is often about something else
+    return Verdict(False, "corrected", "The articles say otherwise:", told[0]) \
+        if denied_premise(question, told[0].text) else None
 
 
 # A sentence saying something did not happen: "did not mention", "does not include sending troops"
-DENIAL = re.compile(r"\b(?:not|never|nor|without|neither|refused to|declined to|ruled out)\b|n[’']t\b", re.IGNORECASE)
+DENIAL = re.compile(r"\b(?:not|never|nor|without|neither|refused to|declined to|ruled out|"
+                    r"(?:hold|holds|holding|held) back from|refrain(?:s|ed|ing)? from|stop(?:s|ped)? short of)\b|"
+                    r"n[’']t\b", re.IGNORECASE)
 # A question that takes its event for granted: "Why did he send troops?", "What did Putin say at ...?"
 PRESUPPOSING = re.compile(r"^\W*(?:(?:and|so|but|then)\s+)?(?:why|what|how|when|where|who|which)\b", re.IGNORECASE)
 DENIED_WORDS = 6  # the words after a denial that it is about

@@ -79,7 +79,8 @@ class ExtractiveGenerator:
         counted = category_terms(question) - MEASURES if kind == "quantity" else set()
         credit = asks_for_credit(question)  # only a byline says who wrote it
         on_topic = [c for c in ranked if c.score >= self.threshold and (c.near >= ANCHOR or standout(c, ranked))
-                    and (not counted or counted & set(terms(c.text)) or c.similarity >= SAME_MEANING) and (not credit or is_credit(c.text))]
+                    and (not counted or counted & set(terms(c.text)) or c.similarity >= SAME_MEANING)
+                    and (not credit or is_credit(c.text))]
         good = [c for c in on_topic if has_type(c.text, kind, question)]
         if on_topic and (not good or good[0] is not on_topic[0]) and \
                 (pair := continued(on_topic[0], passages, kind, question)):

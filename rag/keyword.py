@@ -50,7 +50,8 @@ import tantivy
 from rag.text import is_digest, terms
 from rag.types import Filters
 
-FORMAT = "tantivy-4"  # bump when the schema or `rag.text.terms` changes: an index in another format is rebuilt
+# Bump when the schema, `rag.text.terms` or `rag.text.is_digest` changes: an index in another format is rebuilt
+FORMAT = "tantivy-4"
 STATE_ID = "\x00state"  # the id of the document holding the SyncState; no chunk id starts with NUL
 WRITER_HEAP = 50_000_000  # bytes tantivy buffers before flushing a segment (its minimum is 15 MB)
 
@@ -156,8 +157,8 @@ class KeywordIndex:
 
     def about(self, ids: Sequence[str]) -> dict[str, About]:
         """Article, publication date and digest flag of each chunk id the index holds. On every
-        retrieval, for about 600 ids: one search for exactly that many, and only four fields
-        read of each document (not its stored terms)."""
+        retrieval, for about 600 ids: one search for exactly that many hits (not a count first),
+        four fields kept of each document."""
         searcher = self._searcher
         hits = searcher.search(tantivy.Query.term_set_query(SCHEMA, "id", list(ids)), max(len(ids), 1)).hits
         found = {}

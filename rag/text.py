@@ -96,8 +96,10 @@ def is_credit(text: str) -> bool:
 # Church shooting, Ukraine ...", "Ten Things You Need to Know Today: 17 June 2022", "Daily
 # Briefing"). Not an explainer on one story ("What to know about Nancy Pelosi's visit",
 # "Everything you need to know"), nor a live blog, which follows one story.
+_COUNTED = r"(?:\d+|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty)"
 DIGEST = re.compile(
-    r"\b(?:\d+|three|five|seven|ten)\s+(?:must-know\s+)?(?:things|stories)\b(?:\s+you need)?\s+to know\b(?!\s+about)|"
+    rf"\b{_COUNTED}\s+(?:must-know\s+)?(?:things|stories)\b(?:\s+you need)?\s+to know\b"
+    r"(?!\s+(?:about|before|from|as|ahead|after|if|when)\b)|"  # "5 things to know before the Fed meeting": one story
     r"\b(?:daily|morning|evening|weekly) briefing\b|\bmust-know things\b", re.IGNORECASE)
 
 

@@ -7,7 +7,9 @@
    Every question is asked once through the product's `HybridRetriever.search`, with and
    without its as-of date, and the candidates its ranking step receives (dense and BM25
    passages, whole-article BM25 hits, the passages fetched for article hits) are saved to
-   `--capture` (about a minute; later runs reuse the file).
+   `--capture` (about a minute; later runs reuse the file; one made before session 14 lacks the
+   `About` records the ranking step now reads: delete it). The variants rank without the
+   digest weight of session 14 (`digest_weight` 1.0), as they were chosen.
 2. Each variant re-ranks those candidates with the product's own `_rank` under other weights;
    metrics are article-level Hits@1/5/10 and MRR@10 from the first 40 passages, like `rag bench`.
    Only the tuning half (questions asked before 2022-09-01) is printed: choose on it, then

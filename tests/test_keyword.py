@@ -42,7 +42,6 @@ def test_search_filters_and_statistics_survive_reopening(tmp_path: Path) -> None
     assert index.idf("minsk") < index.idf("lukashenko") < index.idf("unseen")
 
 
-
 def test_a_digests_passages_are_known_as_such(tmp_path: Path) -> None:
     """A digest's title ("5 things to know for June 17: ...") marks all its passages, for ranking."""
     index = KeywordIndex(tmp_path / "kw")

@@ -9,7 +9,7 @@ from rag.keyword import About, KeywordIndex
 from rag.retrieve import HybridRetriever
 from rag.types import TimeScope
 
-# chunk id -> (article id, publication date)
+# chunk id -> its article and publication date (not digests)
 ABOUT = {"old1": About("old", "2022-06-01"), "new1": About("new", "2022-09-10"), "und1": About("undated", ""),
          "old2": About("old", "2022-06-01")}
 DENSE = [("old1", 0.62), ("und1", 0.60), ("new1", 0.58)]  # (chunk id, cosine similarity)

@@ -36,8 +36,10 @@ def test_a_digest_of_many_stories_is_told_from_an_explainer_of_one():
     for title in ("5 things to know for June 17: Jan. 6, Church shooting, Ukraine ...",
                   "Ten Things You Need to Know Today: 17 June 2022 | The Week UK",
                   "Yellowstone floods, Fed meeting: 5 things to know Wednesday",
-                  "Hurricane Ian, Joe Manchin, European Union: Daily Briefing", "The week in Tech: 5 must-know things"):
+                  "Hurricane Ian, Joe Manchin, European Union: Daily Briefing", "The week in Tech: 5 must-know things",
+                  "Four things to know today"):
         assert is_digest(title), title
     for title in ("Taiwan: What to know about Nancy Pelosi's visit", "LIV Golf series: Everything you need to know",
-                  "5 things to know about monkeypox", "Ukraine live updates: NATO invites Sweden", ""):
+                  "5 things to know about monkeypox", "Ukraine live updates: NATO invites Sweden", "",
+                  "5 things to know before the Fed meeting", "3 things to know as Ukraine's counteroffensive begins"):
         assert not is_digest(title), title
