@@ -613,20 +613,20 @@ def attested(event: Event, ranked: list[Candidate]) -> list[Candidate]:
     """The sentences that tell the event: a form of its verb (followed by its particle: "called
     off", not "called it a success") and a word of its object, in one sentence."""
     told = forms(event.verb)
-    phrasal = re.compile(rf"\b(?:{'|'.join(_written_forms(event.verb))})\s+(?:\w+\s+)?{event.particle}\b",
-                         re.IGNORECASE) if event.particle else None
     found = []
     for c in ranked:
         said = set(terms(c.text))
-        if told & said and (not event.objects or event.objects & said) and (phrasal is None or phrasal.search(c.text)):
+        if told & said and (not event.objects or event.objects & said) and \
+                (not event.particle or _followed_by(c.text, told, event.particle)):
             found.append(c)
     return found
 
 
-def _written_forms(verb: str) -> list[str]:
-    """A verb's inflected forms as written ("call" -> call, calls, called, calling)."""
-    inflected = {w for found in lemminflect.getAllInflections(verb).values() for w in found}
-    return sorted(inflected | {verb}, key=len, reverse=True)
+def _followed_by(text: str, told: frozenset[str], particle: str) -> bool:
+    """Whether a form of the verb (`told`: its terms) comes right before `particle`, or one word
+    before it ("called off", "called it off")."""
+    said = words(text)
+    return any(particle in said[i + 1 : i + 3] and told & set(terms(w)) for i, w in enumerate(said))
 
 
 def _unattested(question: str, ranked: list[Candidate], similarity: float) -> Verdict | None:
