@@ -95,6 +95,11 @@ DATE_WORDS = re.compile(
     r"today|tomorrow|tonight|ago|spring|summer|autumn|winter|last (week|month|year)|next (week|month|year))\b", re.IGNORECASE,
 )
 YEAR = re.compile(r"\b(?:19|20)\d{2}\b")
+DAY_MONTH = re.compile(rf"\d{{1,2}}(?:st|nd|rd|th)?\s+{_MONTH}|{_MONTH}\s+\d{{1,2}}\b|\d{{4}}-\d{{2}}-\d{{2}}")
+ASKS_DAY = re.compile(r"\b(?:what|which) (?:date|day of the month)\b|\bon what date\b")
+# "first visit since June 2019": the first X since a date gives the last X before it
+FIRST_SINCE = re.compile(rf"\bfirst\b[^.;]*?\bsince\s+(?:(?:early|late|mid)[- ])?(?:{_MONTH}\s+)?(?:19|20)\d{{2}}\b")
+FIRST_SINCE_BONUS = 0.3
 # A question measuring back from a date ("the last time before December"); "last December" and
 # "last week" only say which December or week.
 EARLIER = re.compile(r"\b(before|previous|prior|earlier)\b|\blast\b(?!\s+(?:week|month|year|night|weekend|"
@@ -134,13 +139,14 @@ ASKING = frozenset(terms(
     "respond responded react reacted pass passed occur occurred late mid "
     "begin began start started end ended become became remain remained "
     # modifiers that ask which one, not about what: "his previous visit" is "an earlier visit"
-    "previous recent latest last first next new old former current early exact specific total overall "
+    "previous recent latest last first next new old former current early exact specific total overall time "
     "other same own different certain particular official actual possible likely ever also "
     "many much since regarding concerning about around suggest suggested suggests propose proposed "
     # the article itself: "when was the piece published", "who wrote it"
     "piece coverage author byline wrote written publish published post posted "
     # words that stand for what is asked about without naming it: "did they agree anything on gas"
     "anything something everything anyone someone anybody somebody else put puts "
+    "besides apart aside except "  # "besides closer ties, what ...": words that frame what is asked
     "per via"  # "per bloomberg": the source, which source_words() takes out, not what it is about
 ))
 
@@ -184,8 +190,10 @@ def is_synthesis(question: str) -> bool:
 def has_type(sentence: str, kind: str, question: str) -> bool:
     if kind == "date" and re.search(r"\b(what|which) year\b", question, re.IGNORECASE):
         return bool(YEAR.search(sentence))  # a weekday does not say which year
-    if kind == "date":  # "until Belarus is free" answers "when will the war be over" too
-        return bool(DATE_WORDS.search(sentence) or re.search(r"\b(until|after|before|once)\b", sentence, re.IGNORECASE))
+    if kind == "date":  # "until Belarus is free" answers "when will the war be over" too; "since 2019" does
+        lowered = question.lower()  # not answer "when did he arrive on his first trip since 2019"
+        return any(m.group().lower() not in lowered for m in DATE_WORDS.finditer(sentence)) or \
+            bool(re.search(r"\b(until|after|before|once)\b", sentence, re.IGNORECASE))
     if kind == "quantity" and re.search(r"\bhow old\b", question, re.IGNORECASE):  # an age, not any number
         return bool(AGE.search(sentence))
     if kind == "quantity":  # a count, not just a year: "in 2020" does not say how many
@@ -224,6 +232,8 @@ def _date_bonus(sentence: str, question: str) -> float:
     asked = question.lower()
     if "since when" in asked:  # asks for a starting point: "first visit since 2019"
         return 0.2 if re.search(r"\bsince\b", sentence) and DATE_WORDS.search(sentence) else -0.1
+    if EARLIER.search(asked) and FIRST_SINCE.search(sentence):
+        return FIRST_SINCE_BONUS  # news says "the last visit before" as "the first visit since June 2019"
     if re.search(r"\bwhen (will|would|could|can|should)\b", asked):  # "not until Belarus is free"
         return 0.15 if re.search(r"\b(until|once|by the time)\b", sentence) else 0.0
     found = [d for d in DAY_DATE.findall(sentence) if d.lower() not in asked]
@@ -240,6 +250,10 @@ def _date_bonus(sentence: str, question: str) -> float:
         if EARLIER.search(asked) and max(years) < max(asked_years):
             return 0.1  # "the previous visit before December 2022": an earlier year is the answer
         return -0.15  # a different year: another event
+    if days and (ASKS_DAY.search(asked) or EARLIER.search(asked)) and not any(DAY_MONTH.search(d) for d in days):
+        # "what date": a weekday alone ("starting on Monday") does not give one; nor, for "the
+        # last visit before December", does it go back further than the week written about
+        return 0.05
     if days:
         return 0.15
     return 0.05 if years - asked_years else 0.0
@@ -346,6 +360,9 @@ class SentenceRanker:
                 row.score += (CREDIT_BONUS if credit else -1.0) if is_credit(row.text) else 0.0
                 # "What weapons": a sentence naming a weapon ("Iskander-M rocket systems") fits
                 row.score += 0.5 * max(0.0, float(fit) - 0.15) if category else 0.0
+                # "What plane": the one naming its model ("the Su-25 aircraft"), among what the question is about
+                row.score += DESIGNATION_BONUS if category and row.near >= DESIGNATION_NEAR and \
+                    designates(row.text, question) else 0.0
         restating(rows, asked or question)
         if said and asked:
             follow_on(rows, said, asked)
@@ -372,6 +389,19 @@ class SentenceRanker:
             anchored = sum(w for t, w in anchor.items() if t in wider) / anchor_total
             rows.append(Candidate(number, sent, 0.75 * mine + 0.25 * near, own=mine, near=anchored, position=i))
         return rows
+
+
+# A model or system's designation: "Su-25", "Iskander-M", "S-400", "MiG-29", "COVID-19"
+DESIGNATION = re.compile(r"\b[A-Z][A-Za-z]*-\d+[A-Za-z]*\b|\b[A-Z][a-z]+-[A-Z]\b")
+DESIGNATION_BONUS = 0.25
+DESIGNATION_NEAR = 0.4  # share of the question's anchor words around it: a model of the thing asked about
+
+
+def designates(sentence: str, question: str) -> bool:
+    """Whether `sentence` names a model or system the question does not: the answer to "what
+    plane" or "which missile systems"."""
+    asked = question.lower()
+    return any(d.lower() not in asked for d in DESIGNATION.findall(sentence))
 
 
 def restating(rows: list[Candidate], question: str) -> None:
@@ -653,6 +683,7 @@ DENIAL = re.compile(r"\b(?:not|never|nor|without|neither|refused to|declined to|
 # A question that takes its event for granted: "Why did he send troops?", "What did Putin say at ...?"
 PRESUPPOSING = re.compile(r"^\W*(?:(?:and|so|but|then)\s+)?(?:why|what|how|when|where|who|which)\b", re.IGNORECASE)
 DENIED_WORDS = 6  # the words after a denial that it is about
+RELATIVE = re.compile(r",\s*(?:which|who)\b[^,;]*")  # ", which has refrained from criticizing its invasion"
 QUOTED = re.compile(r"“[^”]*”?|\"[^\"]*\"?")
 
 
@@ -667,9 +698,12 @@ def denied_premise(question: str, sentence: str) -> str:
         return ""
     asked = set(focus_terms(question))
     quoted = [m.span() for m in QUOTED.finditer(sentence)]
+    aside = [m.span() for m in RELATIVE.finditer(sentence)]
     for match in DENIAL.finditer(sentence):
         if any(start < match.start() < end for start, end in quoted):
             continue  # someone's words ("Don't listen to this nonsense"), not the article's account
+        if any(start < match.start() < end for start, end in aside):
+            continue  # about the subject ("China, which has refrained from criticizing ..."), not the event
         clause = re.split(r"[,;:.!?—–]", sentence[match.end():], maxsplit=1)[0]
         denied = clause.split()[:DENIED_WORDS]
         if asked & set(terms(" ".join(denied))):

@@ -18,6 +18,7 @@ from rag.evidence import (
     first_per_article,
     has_type,
     tidy,
+    type_bonus,
 )
 from rag.text import is_credit, sentences, terms
 from rag.types import REFUSAL, Candidate, Passage, Prompt
@@ -78,7 +79,8 @@ class ExtractiveGenerator:
         # "how much *gas*" must be about gas; "what percentage" is answered by "100 percent"
         counted = category_terms(question) - MEASURES if kind == "quantity" else set()
         credit = asks_for_credit(question)  # only a byline says who wrote it
-        on_topic = [c for c in ranked if c.score >= self.threshold and (c.near >= ANCHOR or standout(c, ranked))
+        on_topic = [c for c in ranked if c.score >= self.threshold and (c.near >= ANCHOR or standout(c, ranked)
+                                                                         or restates(c, ranked))
                     and (not counted or counted & set(terms(c.text)) or c.similarity >= SAME_MEANING)
                     and (not credit or is_credit(c.text))]
         good = [c for c in on_topic if has_type(c.text, kind, question)]
@@ -101,18 +103,33 @@ def standout(candidate: Candidate, ranked: list[Candidate]) -> bool:
         (len(ranked) == 1 or candidate.score - ranked[1].score >= STANDOUT)
 
 
+def restates(candidate: Candidate, ranked: list[Candidate]) -> bool:
+    """Whether `candidate` is the best sentence and means what the question asks (SAME_MEANING),
+    in other words: "promised ... to supply Belarus with Iskander-M systems" answers "what missile
+    systems did Putin pledge to provide", though none of the question's rarer words is near it."""
+    return candidate is ranked[0] and candidate.similarity >= SAME_MEANING
+
+
 def continued(best: Candidate, passages: Sequence[Passage], kind: str, question: str) -> list[Candidate]:
-    """The sentence about the question, and one of the next two when that gives the kind of
-    answer asked for and it does not: "Zaluzhniy told the Economist that Russia had 200,000
-    troops ready for a major offensive. This could be from the east, the south, or Belarus. It
-    is more likely to come in spring." answers "when"."""
+    """The sentence about the question, and a neighbour that gives the kind of answer asked for
+    when it does not: one of the next two ("Zaluzhniy told the Economist that Russia had 200,000
+    troops ready for a major offensive. This could be from the east, the south, or Belarus. It is
+    more likely to come in spring." answers "when"), or the one before ("Putin met his Belarusian
+    counterpart on Monday (19 December) ... Putin was in Minsk for the first visit since 2019."),
+    the one with the better answer of that kind first, in reading order."""
     if not 0 < best.passage <= len(passages):
         return []
     texts = [text for _, _, text in sentences(passages[best.passage - 1].chunk.text)]
-    for position in range(best.position + 1, min(best.position + 3, len(texts))):
-        if has_type(texts[position], kind, question):
-            return [best, Candidate(best.passage, texts[position], best.score, position=position)]
-    return []
+    around = [p for p in (best.position + 1, best.position + 2) if p < len(texts)]
+    fitting = [p for p in around if has_type(texts[p], kind, question)]
+    # the one before only with a calendar date: "until his government had discussed it" is no "when"
+    if best.position > 0 and type_bonus(texts[best.position - 1], kind, question) > 0:
+        fitting.append(best.position - 1)
+    if not fitting:
+        return []
+    position = max(fitting, key=lambda p: type_bonus(texts[p], kind, question))  # the first of equals
+    pair = [best, Candidate(best.passage, texts[position], best.score, position=position)]
+    return sorted(pair, key=lambda c: c.position)
 
 
 def synthesis(ranked: list[Candidate], passages: list[Passage]) -> list[Candidate]:

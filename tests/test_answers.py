@@ -17,6 +17,7 @@ from rag.evidence import (
     contradicted_figure,
     counts,
     denied_premise,
+    designates,
     diversify,
     expected_type,
     follow_on,
@@ -31,7 +32,7 @@ from rag.evidence import (
     tidy,
     type_bonus,
 )
-from rag.extractive import ExtractiveGenerator, standout
+from rag.extractive import ExtractiveGenerator, restates, standout
 from rag.types import Candidate, Chunk, Passage
 
 from .conftest import SHARED, questions
@@ -102,6 +103,39 @@ def test_a_when_question_prefers_a_calendar_day_and_not_another_year() -> None:
     earlier = "When was Putin's previous visit to Belarus before December 2022?"
     assert type_bonus("It was his first visit since June 2019.", "date", earlier) > 0
     assert type_bonus("He arrived on Monday (19 December).", "date", earlier) < 0
+
+
+def test_the_first_visit_since_a_date_answers_when_the_last_one_before_was() -> None:
+    """News says "the last visit before" as "the first visit since June 2019"; a sentence about
+    something else that only has a weekday and a "last week" is not as good an answer."""
+    q = "When was the last time Putin had visited Belarus before the December trip?"
+    run_on = "After Mr. Putin visited Belarus last week, Lukashenko traveled to Russia, starting on Monday."
+    since = "This will be Putin’s first visit to Belarus since June 2019."
+    assert type_bonus(since, "date", q) > type_bonus(run_on, "date", q) > 0
+    assert type_bonus(since, "date", "When did Putin visit Minsk in December 2022?") <= 0  # not measuring back
+
+
+def test_what_date_wants_a_day_of_a_month_not_a_weekday_alone() -> None:
+    q = "what date did putin arrive in minsk"
+    day = "Putin met his Belarusian counterpart on Monday (19 December) to celebrate closer ties."
+    weekday = "Lukashenko traveled to Russia for a two-day meeting, starting on Monday."
+    assert type_bonus(day, "date", q) > type_bonus(weekday, "date", q) > 0
+    assert type_bonus(weekday, "date", "when did lukashenko travel to russia") == type_bonus(day, "date", q)
+
+
+def test_what_plane_is_answered_by_the_sentence_naming_its_model() -> None:
+    q = "what plane did lukashenko say belarus is ready to start producing"
+    assert designates("They are ready to start production of the Su-25 aircraft.", q)
+    assert designates("He promised nuclear-capable Iskander-M tactical rocket systems.", "what missiles did he promise")
+    assert not designates("Belarus was ready to start manufacturing Russian attack planes.", q)
+    assert not designates("Is the Su-25 ready?", "when will belarus build the su-25")
+
+
+def test_the_best_sentence_meaning_what_the_question_asks_answers_without_its_rarer_words() -> None:
+    best = Candidate(1, "He promised to supply Belarus with Iskander-M systems.", 0.6, near=0.03, similarity=0.72)
+    other = Candidate(2, "Minsk and Moscow have a joint military unit.", 0.4, near=0.3, similarity=0.67)
+    assert restates(best, [best, other]) and not restates(other, [best, other])
+    assert not restates(Candidate(1, "x", 0.6, similarity=0.6), [Candidate(1, "x", 0.6, similarity=0.6)])
 
 
 def test_synthesis_questions_and_answer_categories_are_recognised() -> None:
@@ -295,6 +329,9 @@ def test_a_question_whose_event_the_articles_say_did_not_happen_is_corrected(see
     assert denied_premise("Did Putin mention Ukraine?", said) == ""
     assert denied_premise("Where did Putin speak?", said) == ""
     assert denied_premise("What did he dismiss as chatter?", "“Don't listen to this chatter,” he said.") == ""
+    # a relative clause tells about the subject, not the event asked about
+    china = "China, which has refrained from criticizing its invasion of Ukraine, published a ceasefire proposal."
+    assert denied_premise("What was in China's ceasefire proposal for Ukraine?", china) == ""
     res = seed_rag.answer("What did Putin say about the war in Ukraine at the Minsk news conference in December?")
     assert res.refusal == "corrected" and res.text.startswith("The articles say otherwise:"), res.text
     assert "did not mention the conflict in Ukraine" in res.citations[0].quote and res.citations[0].verified
@@ -321,6 +358,22 @@ def test_the_next_sentence_answers_when_the_one_about_the_question_gives_no_date
     question = "When is a major Russian offensive most likely, according to Zaluzhniy?"
     chosen = gen.fact(question, gen.ranker.rank(question, [passage]), [passage])
     assert [c.position for c in chosen] == [0, 1]
+
+
+def test_the_sentence_before_gives_the_date_when_the_one_about_the_question_holds_only_the_asked_year() -> None:
+    text = ("Putin met his Belarusian counterpart on Monday (19 December) to celebrate closer ties. "
+            "Putin was in Minsk for the first visit since 2019. Russian forces used Belarus in February.")
+    passage = Passage(Chunk("c1", "a", text, 0, len(text), title="T"), 1.0)
+    gen = ExtractiveGenerator(lambda term: 1.0, _embed)
+    question = "what date did putin arrive in minsk for his first visit since 2019"
+    assert not has_type("Putin was in Minsk for the first visit since 2019.", "date", question)
+    best = Candidate(1, "Putin was in Minsk for the first visit since 2019.", 0.6, near=1.0, position=1)
+    assert [c.position for c in gen.fact(question, [best], [passage])] == [0, 1]
+    # the one before only with a calendar date: "until ..." answers "when will", not "when did"
+    text = "He refused to give details until his government had discussed it. He thanked Putin."
+    passage = Passage(Chunk("c2", "b", text, 0, len(text), title="T"), 1.0)
+    best = Candidate(1, "He thanked Putin.", 0.6, near=1.0, position=1)
+    assert gen.fact("When did Russia move nuclear weapons into Belarus?", [best], [passage]) == []
 
 
 def _embed(texts: list[str]) -> np.ndarray:
