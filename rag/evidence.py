@@ -552,9 +552,9 @@ def judge(question: str, ranked: list[Candidate], known: Callable[[str], bool], 
     someone else; so is a long word that is not English (not in `vocabulary`, not one letter
     from a word in it): a name typed in lowercase ("xi jinping"). A question whose figure the
     best evidence gives otherwise (`contradicted_figure`), or whose event the best evidence says
-    did not happen (`denied_premise`), is "corrected". A why-question whose event no sentence
-    found tells ("why did putin cancel his trip") is refused, and corrected when the best one
-    telling it denies it (`_unattested`)."""
+    did not happen (`denied_premise`), is "corrected". A why- or who-question whose event no
+    sentence found tells ("why did putin cancel his trip", "who won the final") is refused, and
+    corrected when the best one telling it denies it (`_unattested`)."""
     if not ranked or ranked[0].score < RELEVANT:
         return Verdict(False, "no_evidence", "Nothing in the indexed articles is about this question.")
     cited = source_words(question) | {w for outlet in outlets for w in name_words(outlet)}
@@ -587,6 +587,7 @@ def judge(question: str, ranked: list[Candidate], known: Callable[[str], bool], 
 # give a form of the verb and a word of its object. The verb is the first base form after "why
 # did/does/do" and the subject; a generic one ("say", "think") is not checked, since any quote
 # answers it, nor one that leads into another verb ("keep meeting", "want ... to join").
+WHO_DID = re.compile(r"^\W*(?:(?:and|so|but|then)\s+)?who\s+([a-z]+)\s+(.+)$", re.IGNORECASE)
 WHY_DID = re.compile(r"^\W*(?:(?:and|so|but|then)\s+)?why\s+(?:did|does|do)\s+(.+)$", re.IGNORECASE)
 PARTICLES = frozenset({"off", "out", "up", "down", "back", "away", "over"})  # "call off" is not "call"
 DETERMINERS = frozenset({"the", "a", "an", "his", "her", "their", "its", "this", "that", "our", "my", "your"})
@@ -600,7 +601,7 @@ RESTATED = 0.75
 
 
 class Event(NamedTuple):
-    """What a why-question takes for granted: "cancel" (+ "off" for "call off") done to `objects`."""
+    """What a why- or who-question takes for granted: "cancel" (+ "off" for "call off") done to `objects`."""
 
     verb: str
     particle: str
@@ -610,19 +611,40 @@ class Event(NamedTuple):
 def premise(question: str) -> Event | None:
     """The event a why-question takes for granted ("why did putin cancel his december trip to
     minsk" -> Event("cancel", "", {"trip"}): dates are not the event, "minsk" is past
-    OBJECT_WORDS), or None: not a "why did/does/do" question, no verb found where one can be
-    told from a noun, or a generic or lead-in verb."""
+    OBJECT_WORDS), or a who-question ("who won the final", `_doer_asked`), or None: neither kind,
+    no verb found where one can be told from a noun, or a generic or lead-in verb."""
+    if who := WHO_DID.match(question):
+        return _doer_asked(who.group(1), who.group(2))
     match = WHY_DID.match(question)
     tokens = re.findall(r"[A-Za-z][\w’'-]*", match.group(1)) if match else []
     # the first word is the subject's ("why do people ...", "why did police ..."), never the verb
     at = next((i for i in range(1, min(len(tokens), SUBJECT_WORDS + 1)) if _is_its_verb(tokens, i)), None)
     if at is None or _base_verb(tokens[at + 1] if at + 1 < len(tokens) else ""):
         return None  # two verbs in a row ("cut gas", "ned price say"): which is the event is a guess
-    verb, after = tokens[at].lower(), [t.lower() for t in tokens[at + 1 : at + 1 + OBJECT_WORDS]]
-    particle = after[0] if after and after[0] in PARTICLES else ""
-    if verb in LEAD_INS or (not particle and (verb in STOPWORDS or set(terms(verb)) <= ASKING)):
+    event = _event(tokens[at].lower(), tokens[at + 1 : at + 1 + OBJECT_WORDS])
+    if event.verb in LEAD_INS or (not event.particle and (event.verb in STOPWORDS or set(terms(event.verb)) <= ASKING)):
         return None
+    return event
+
+
+def _event(verb: str, after: list[str]) -> Event:
+    """`verb` done to what the words `after` it say (its particle first, when it has one)."""
+    after = [t.lower() for t in after]
+    particle = after[0] if after and after[0] in PARTICLES else ""
     return Event(verb, particle, frozenset(terms(" ".join(w for w in after if w not in PARTICLES))) - ASKING - DATE_TERMS)
+
+
+def _doer_asked(verb: str, rest: str) -> Event | None:
+    """The event of "who won the world cup final": a verb in the past tense right after "who"
+    ("won", "called off"), not a generic one ("said", "called", "wrote": a byline answers that)
+    nor an auxiliary ("was")."""
+    lemmas = lemminflect.getAllLemmas(verb.lower()).get("VERB", ())
+    lemma = lemmas[0] if lemmas else ""
+    if not lemma or verb.lower() not in lemminflect.getInflection(lemma, "VBD") or lemma in LEAD_INS:
+        return None
+    event = _event(lemma, re.findall(r"[A-Za-z][\w’'-]*", rest)[:OBJECT_WORDS])
+    generic = {lemma, verb.lower()} & STOPWORDS or set(terms(lemma)) <= ASKING or set(terms(verb)) <= ASKING
+    return None if generic and not event.particle else event
 
 
 def _is_its_verb(tokens: list[str], i: int) -> bool:
@@ -660,7 +682,7 @@ def _followed_by(text: str, told: frozenset[str], particle: str) -> bool:
 
 
 def _unattested(question: str, ranked: list[Candidate], similarity: float) -> Verdict | None:
-    """A why-question whose event no sentence found tells is refused; one whose event the best
+    """A why- or who-question whose event no sentence found tells is refused; one whose event the best
     sentence telling it denies ("does not include sending troops") is corrected with it. Not
     when the evidence restates the question (`RESTATED`)."""
     event = premise(question)

@@ -251,6 +251,20 @@ def test_a_why_question_names_the_event_it_takes_for_granted() -> None:
         assert premise(question) is None, question
 
 
+def test_who_did_it_takes_its_event_for_granted_when_the_verb_is_a_specific_past_tense() -> None:
+    """"Who won the World Cup final?" takes for granted that some article tells a win; "who leads",
+    "who was", "who said" and "who wrote" ask about a role, a state, a quote or a byline."""
+    assert premise("who won the world cup final that putin and lukashenko talked about") == \
+        Event("win", "", frozenset({"world", "cup", "final"}))
+    assert premise("Who called off the trip?") == Event("call", "off", frozenset({"trip"}))
+    for question in ("who leads the belarusian opposition", "who was the defence minister", "Who said it was ironic?",
+                     "who wrote the bloomberg piece", "Who is Tikhanovskaya?", "who had the final say"):
+        assert premise(question) is None, question
+    ranked = [Candidate(1, "They turned their attention to Sunday's World Cup soccer final.", 0.6, similarity=0.41)]
+    verdict = judge("Who won the World Cup final?", ranked, lambda term: True)
+    assert verdict.refusal == "not_answered" and "“win”" in verdict.note
+
+
 def test_judge_refuses_an_untold_event_and_corrects_a_denied_one_only_when_the_best_telling_denies_it() -> None:
     known = {"lukashenko", "cancel", "trip", "china", "visit", "call", "troop", "send"}.__contains__
     question = "why did lukashenko cancel his trip to china"
