@@ -7,8 +7,10 @@ share one protocol:
   "in Minsk", "his" -> "Putin's", so the searched question reads as one a person would ask
   ("What weapons did Putin and Lukashenko discuss in Minsk?") and the UI can show it. What
   it cannot resolve ("that", "it", a question of two words) gets the last question's names
-  and content words appended, never the whole last answer: an answer sentence would outweigh
-  the follow-up itself.
+  and content words appended, and the last answer's names and numbers, not its whole sentence:
+  that would outweigh the follow-up itself. A bare request for more ("With whose help?", "About
+  what?") has nothing to outweigh: it gets the words of the answer's first sentence, so the
+  passage that sentence came from, and what follows it, is found.
 - `LLMCondenser`: asks the chat model to rewrite the question with prompts/condense.txt,
   falling back to the keyword condenser if the model's rewrite is empty or runs on.
 """
@@ -145,8 +147,12 @@ def resolve(question: str, ref: Referents) -> str:
 
 
 def _append(question: str, last_q: str, last_a: str) -> str:
-    """The last question's words and the last answer's names and numbers, after the question."""
-    context = last_q.split() + _names_and_numbers(MARKER.sub("", last_a))
+    """The last question's words and the last answer's names and numbers, after the question;
+    all the words of the answer's first sentence after a bare request for more ("With whose
+    help?", "About what?", "Why?"): it asks about what that sentence says, found by its words."""
+    answer = YES_OR_NO.sub("", MARKER.sub("", last_a))
+    bare = len(set(terms(question)) - ASKING_FOR_MORE) < BARE
+    context = last_q.split() + (_first_sentence(answer).split() if bare else NAME_OR_NUMBER.findall(_first_sentence(answer)))
     seen = set(words(question))
     cleaned = (w.strip(PUNCTUATION) for w in context)
     extra = [w for w in dict.fromkeys(cleaned) if _keep(w, seen)]
@@ -156,11 +162,15 @@ def _append(question: str, last_q: str, last_a: str) -> str:
 NAME_OR_NUMBER = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][\w'’-]+|\b\d[\d,.:/-]*\b")
 
 
-def _names_and_numbers(answer: str) -> list[str]:
-    """Capitalised words that do not start a sentence, and numbers, of the answer's first
-    sentence: the one that answered; the rest of a long answer names other people and places."""
-    first = next((text for _, _, text in sentences(answer.strip())), "")
-    return NAME_OR_NUMBER.findall(first)
+YES_OR_NO = re.compile(r"^\s*(?:yes|no)\b[,.;:!]?\s*", re.IGNORECASE)  # "Yes, he said ...": not a word to search
+BARE = 2  # a follow-up with fewer content terms asks only for more about the last answer
+ASKING_FOR_MORE = frozenset(terms("whose whom kind sort exactly more else details"))  # "with what kind of help?"
+
+
+def _first_sentence(answer: str) -> str:
+    """The answer's first sentence: the one that answered; the rest of a long answer names
+    other people and places."""
+    return next((text for _, _, text in sentences(answer.strip())), "")
 
 
 def _needs_context(question: str) -> bool:

@@ -145,7 +145,7 @@ ASKING = frozenset(terms(
     # the article itself: "when was the piece published", "who wrote it"
     "piece coverage author byline wrote written publish published post posted "
     # words that stand for what is asked about without naming it: "did they agree anything on gas"
-    "anything something everything anyone someone anybody somebody else put puts "
+    "anything something everything anyone someone anybody somebody else put puts whose whom "
     "besides apart aside except "  # "besides closer ties, what ...": words that frame what is asked
     "per via"  # "per bloomberg": the source, which source_words() takes out, not what it is about
 ))
@@ -363,9 +363,10 @@ class SentenceRanker:
                 # "What plane": the one naming its model ("the Su-25 aircraft"), among what the question is about
                 row.score += DESIGNATION_BONUS if category and row.near >= DESIGNATION_NEAR and \
                     designates(row.text, question) else 0.0
-        restating(rows, asked or question)
+        place = article_order(passages)
+        restating(rows, asked or question, place)
         if said and asked:
-            follow_on(rows, said, asked)
+            follow_on(rows, said, asked, place)
         if credit:
             anchor_bylines(rows, passages, question)
         return sorted(rows, key=lambda r: r.score, reverse=True)
@@ -404,7 +405,27 @@ def designates(sentence: str, question: str) -> bool:
     return any(d.lower() not in asked for d in DESIGNATION.findall(sentence))
 
 
-def restating(rows: list[Candidate], question: str) -> None:
+Place = Callable[[Candidate], tuple[str, int]]
+
+
+def in_passage(row: Candidate) -> tuple[str, int]:
+    return str(row.passage), row.position
+
+
+def article_order(passages: list[Passage]) -> Place:
+    """Where a sentence stands in its article as far as the passages retrieved show it: the
+    sentence after the last one of a passage is the first of the next passage, when that one
+    was retrieved too (passages are cut from one text, and may overlap)."""
+    starts: dict[str, set[int]] = {}
+    for p in passages:
+        starts.setdefault(p.chunk.article_id, set()).update(p.chunk.start + s for s, _, _ in sentences(p.chunk.text))
+    order = {(a, start): i for a, found in starts.items() for i, start in enumerate(sorted(found))}
+    at = {(n, i): (p.chunk.article_id, order[(p.chunk.article_id, p.chunk.start + s)])
+          for n, p in enumerate(passages, start=1) for i, (s, _, _) in enumerate(sentences(p.chunk.text))}
+    return lambda row: at.get((row.passage, row.position), in_passage(row))
+
+
+def restating(rows: list[Candidate], question: str, place: Place = in_passage) -> None:
     """A sentence whose every content word is in the wh-question (and most of the question's
     weight in it: not "Putin said so") says nothing the question does not: the
     answer is what follows it. "putin said it wasnt a takeover - so what did he say it was" is
@@ -412,7 +433,7 @@ def restating(rows: list[Candidate], question: str) -> None:
     if not WH.search(question) or YES_NO.match(question):
         return  # "Did Putin say when he would visit?" is answered by the sentence that restates it
     asked = set(terms(question))
-    continue_after(rows, {(r.passage, r.position) for r in rows if r.own >= 0.5 and set(terms(r.text)) <= asked})
+    continue_after(rows, {place(r) for r in rows if r.own >= 0.5 and set(terms(r.text)) <= asked}, place)
 
 
 def anchor_bylines(rows: list[Candidate], passages: list[Passage], question: str) -> None:
@@ -444,11 +465,12 @@ SEQUEL = re.compile(r"\b(?:say|said|reply|replied|respond|responded|react|reacte
                     r"(?:\s+(?:help|else|exactly|support|backing))?\W*$|"  # not "on what date?": a new question
                     r"^\W*(?:tell me more|more|go on|details|any details|more details|what else|anything else|"
                     r"such as|for example|like)\W*$", re.IGNORECASE)
+SAID, SAID_IN_OTHER_WORDS = 0.8, 0.5  # share of a sentence of the last answer's terms in the one it gave
 REPEATED = -0.3  # a sentence said already (by the last answer, or the question itself): the answer is another
 SEQUEL_BONUS = (0.3, 0.2, 0.1)  # the sentences right after it: "what did he say back?", "so what did he say it was"
 
 
-def follow_on(rows: list[Candidate], said: str, asked: str) -> None:
+def follow_on(rows: list[Candidate], said: str, asked: str, place: Place = in_passage) -> None:
     """Re-score `rows` for a follow-up asking what came next (SEQUEL): not the sentences the
     last answer (`said`) gave, but those that follow them in their article (a reply is reported
     after what it replies to). Other follow-ups may well be answered by the same sentence:
@@ -456,19 +478,25 @@ def follow_on(rows: list[Candidate], said: str, asked: str) -> None:
     if not SEQUEL.search(asked):
         return
     given = [set(terms(s)) for _, _, s in sentences(re.sub(r"\s*\[\d+\]", "", said))]
-    given = [g for g in given if len(g) >= 3]
     owns = [(r, set(terms(r.text))) for r in rows]
-    continue_after(rows, {(r.passage, r.position) for r, own in owns if any(len(g & own) >= 0.8 * len(g) for g in given)})
+    told = set()
+    for g in (g for g in given if len(g) >= 3):
+        shares = {r.text: len(g & own) / len(g) for r, own in owns}
+        best = max(shares.values(), default=0.0)
+        # the sentence it quoted, or the one it put in other words (a model's answer, or one typed)
+        told |= {text for text, share in shares.items() if share >= SAID or (share == best >= SAID_IN_OTHER_WORDS)}
+    continue_after(rows, {place(r) for r in rows if r.text in told}, place)
 
 
-def continue_after(rows: list[Candidate], given: set[tuple[int, int]]) -> None:
-    """Lower the sentences `given` ((passage, position): said already) and raise the few after
-    each in its passage, which stand among what the question is about by following them."""
+def continue_after(rows: list[Candidate], given: set[tuple[str, int]], place: Place = in_passage) -> None:
+    """Lower the sentences `given` (their `place`: said already) and raise the few after each,
+    which stand among what the question is about by following them."""
     for row in rows:
-        if (row.passage, row.position) in given:
+        article, index = place(row)
+        if (article, index) in given:
             row.score += REPEATED
         else:
-            step = min((row.position - pos for n, pos in given if n == row.passage and pos < row.position), default=0)
+            step = min((index - i for a, i in given if a == article and i < index), default=0)
             if 0 < step <= len(SEQUEL_BONUS):
                 row.score += SEQUEL_BONUS[step - 1]
                 row.near = 1.0  # anchored by what it follows, not by the question's words

@@ -13,6 +13,7 @@ from rag.evidence import (
     SEQUEL,
     Event,
     anchor_bylines,
+    article_order,
     category_terms,
     contradicted_figure,
     counts,
@@ -436,6 +437,22 @@ def test_a_follow_up_asking_what_came_next_gets_the_sentence_after_the_last_answ
     assert [round(r.score, 2) for r in rows] == [0.3, 0.7, 0.5]
     follow_on(rows, said, "When was that?")  # not a question about what followed: unchanged
     assert [round(r.score, 2) for r in rows] == [0.3, 0.7, 0.5]
+
+
+def test_what_came_next_is_found_in_the_next_passage_of_the_article_and_from_an_answer_in_other_words() -> None:
+    """The reply may open the next passage retrieved from the same article; and the last answer,
+    a model's or one typed, may say the sentence it gave in other words."""
+    text = ("Lukashenko said Belarus was ready to start production of the Su-25 aircraft. "
+            "We are ready to produce these with technological support from Russia, he said. Other news.")
+    cut = text.index("We are")
+    first = Passage(Chunk("c1", "a", text[:cut], 0, cut, title="T"), 1.0)
+    second = Passage(Chunk("c2", "a", text[cut:], cut, len(text), title="T"), 0.9)
+    rows = [Candidate(1, "Lukashenko said Belarus was ready to start production of the Su-25 aircraft.", 0.6, position=0),
+            Candidate(2, "We are ready to produce these with technological support from Russia, he said.", 0.4, position=0),
+            Candidate(2, "Other news.", 0.45, position=1)]
+    said = "He said Belarus was ready to start producing Su-25 attack aircraft [1]."
+    follow_on(rows, said, "With whose help?", article_order([first, second]))
+    assert [round(r.score, 2) for r in rows] == [0.3, 0.7, 0.65]
 
 
 def test_a_byline_answers_who_wrote_the_story_the_question_names(seed_rag: Rag) -> None:

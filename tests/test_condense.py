@@ -47,6 +47,16 @@ def test_answer_contributes_names_and_numbers_not_its_whole_sentence():
     assert "talks" not in query and "arrived" not in query
 
 
+def test_a_bare_request_for_more_searches_with_the_words_of_the_answer_it_asks_about():
+    """"With whose help?" is about what the last answer said, found by its words; a follow-up
+    with words of its own ("did the kremlin confirm it?") gets only the answer's names."""
+    history = [("What did Lukashenko say about warplanes?", "Yes, he said Belarus was ready to start producing Su-25s [1].")]
+    query = KeywordCondenser().condense("With whose help?", history)
+    assert {"ready", "producing", "Su-25s"} <= set(query.split()) and "Yes" not in query.split()
+    query = KeywordCondenser().condense("did the kremlin confirm it?", history)
+    assert "Su-25s" in query and "producing" not in query
+
+
 def test_a_contracted_pronoun_becomes_the_name_and_the_whole_verb():
     history = [("Where did Putin and Lukashenko meet?", "Putin and Lukashenko met in Minsk [1].")]
     query = KeywordCondenser().condense("what does the kremlin say they'll focus on", history)
