@@ -339,7 +339,9 @@ class SentenceRanker:
         # Words no passage uses ("upcoming", "besides") cannot be matched: judge() weighs them.
         anchor = {t: w for t, w in weights.items() if t not in unanchored and not t.isdigit() and self.known(t)} \
             or weights
-        rows = [row for n, p in enumerate(passages, start=1) for row in self._lexical(n, p, weights, anchor)]
+        leads = article_leads(passages)
+        rows = [row for n, p in enumerate(passages, start=1)
+                for row in self._lexical(n, p, weights, anchor, leads.get(p.chunk.article_id, set()))]
         rows = sorted(rows, key=lambda r: r.score, reverse=True)
         credit = asks_for_credit(question)
         # "Who wrote it?": the credit lines compete whatever words they share with the question
@@ -372,9 +374,10 @@ class SentenceRanker:
         return sorted(rows, key=lambda r: r.score, reverse=True)
 
     def _lexical(self, number: int, passage: Passage, weights: dict[str, float],
-                 anchor: dict[str, float]) -> list[Candidate]:
+                 anchor: dict[str, float], lead: set[str]) -> list[Candidate]:
         """`near`: the share of the question's anchor words (not its dates, which articles
-        write as "on Monday", nor its answer category) in the sentence's neighbourhood."""
+        write as "on Monday", nor its answer category) in the sentence's neighbourhood, which
+        takes in its article's `lead`: where and when a story happens is said once, at its start."""
         total, anchor_total = sum(weights.values()), sum(anchor.values()) or 1.0
         sents = [s for _, _, s in sentences(passage.chunk.text)]
         title_terms = set(terms(passage.chunk.title))
@@ -384,7 +387,7 @@ class SentenceRanker:
             context = own | title_terms | (sent_terms[i - 1] if i else set()) | \
                 (sent_terms[i + 1] if i + 1 < len(sents) else set())
             # A quote's speaker is often named two sentences before it ("..., Tikhanovskaya said.")
-            wider = context.union(*sent_terms[max(0, i - 2): i])
+            wider = context.union(*sent_terms[max(0, i - 2): i], lead)
             mine = sum(w for t, w in weights.items() if t in own) / total
             near = sum(w for t, w in weights.items() if t in context) / total
             anchored = sum(w for t, w in anchor.items() if t in wider) / anchor_total
@@ -514,6 +517,17 @@ def diversify(passages: list[Passage], k: int) -> list[Passage]:
 
 
 LEAD_CHARS = 700  # a sentence this close to the article's start belongs to its lead
+
+
+def article_leads(passages: list[Passage]) -> dict[str, set[str]]:
+    """The terms of each article's lead (its sentences within LEAD_CHARS of the start), where a
+    passage retrieved holds it: "Putin was in Minsk ..." sets the scene for the whole story."""
+    leads: dict[str, set[str]] = {}
+    for p in passages:
+        for start, _, text in sentences(p.chunk.text):
+            if p.chunk.start + start < LEAD_CHARS:
+                leads.setdefault(p.chunk.article_id, set()).update(terms(text))
+    return leads
 
 
 def _lead_bonus(row: Candidate, passages: list[Passage]) -> float:

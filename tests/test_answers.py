@@ -12,6 +12,7 @@ from rag.evidence import (
     EARLIER,
     SEQUEL,
     Event,
+    SentenceRanker,
     anchor_bylines,
     article_order,
     category_terms,
@@ -453,6 +454,20 @@ def test_what_came_next_is_found_in_the_next_passage_of_the_article_and_from_an_
     said = "He said Belarus was ready to start producing Su-25 attack aircraft [1]."
     follow_on(rows, said, "With whose help?", article_order([first, second]))
     assert [round(r.score, 2) for r in rows] == [0.3, 0.7, 0.65]
+
+
+def test_a_story_s_lead_sets_the_scene_for_its_later_sentences() -> None:
+    """"What weapons did they discuss in Minsk?": the lead says the talks were in Minsk; the
+    sentence naming the weapons, far down the story, never repeats it."""
+    lead = "Putin was in Minsk for talks with Lukashenko."
+    later = "He promised to supply Belarus with Iskander-M rocket systems."
+    other = "Ukraine watched the border."
+    passages = [Passage(Chunk("c1", "a", lead, 0, len(lead), title="T"), 1.0),
+                Passage(Chunk("c2", "a", later, 2000, 2000 + len(later), title="T"), 0.9),
+                Passage(Chunk("c3", "b", other, 2000, 2000 + len(other), title="T"), 0.8)]
+    rows = SentenceRanker(lambda term: 1.0, _embed).rank("What weapons did they discuss in Minsk?", passages)
+    near = {r.text: r.near for r in rows}
+    assert near[later] == 1.0 and near[other] == 0.0
 
 
 def test_a_byline_answers_who_wrote_the_story_the_question_names(seed_rag: Rag) -> None:
