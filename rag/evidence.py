@@ -635,6 +635,7 @@ PARTICLES = frozenset({"off", "out", "up", "down", "back", "away", "over"})  # "
 DETERMINERS = frozenset({"the", "a", "an", "his", "her", "their", "its", "this", "that", "our", "my", "your"})
 LEAD_INS = frozenset({"keep", "want", "try", "start", "continue", "need", "begin", "seem", "have", "get", "let",
                       "help", "decide", "plan", "refuse", "agree", "hope", "like", "wish", "choose", "stop"})
+CARRIED_OUT = frozenset({"agree", "decide", "choose", "start", "begin", "continue"})  # lead-ins to what was done
 SUBJECT_WORDS = 5  # how far after "why did" the verb may come: a subject is a name or a short phrase
 OBJECT_WORDS = 4  # the words after the verb that say what it was done to ("cancel his december trip to ...")
 # Evidence this similar to the question tells its event in other words: "have sanctioned" for
@@ -663,8 +664,13 @@ def premise(question: str) -> Event | None:
     at = next((i for i in range(1, min(len(tokens), SUBJECT_WORDS + 1)) if _is_its_verb(tokens, i)), None)
     if at is None or _base_verb(tokens[at + 1] if at + 1 < len(tokens) else ""):
         return None  # two verbs in a row ("cut gas", "ned price say"): which is the event is a guess
+    if tokens[at].lower() in CARRIED_OUT:  # "agree at the moscow meeting to send troops": the event is "send"
+        at = next((i + 1 for i in range(at + 1, min(len(tokens) - 1, at + 1 + SUBJECT_WORDS))
+                   if tokens[i].lower() == "to" and _base_verb(tokens[i + 1])), None)
+    if at is None or tokens[at].lower() in LEAD_INS:
+        return None  # "want to join", "refuse to say": the wanting or refusing is the event, in other words
     event = _event(tokens[at].lower(), tokens[at + 1 : at + 1 + OBJECT_WORDS])
-    if event.verb in LEAD_INS or (not event.particle and (event.verb in STOPWORDS or set(terms(event.verb)) <= ASKING)):
+    if not event.particle and (event.verb in STOPWORDS or set(terms(event.verb)) <= ASKING):
         return None
     return event
 
@@ -725,25 +731,38 @@ def _followed_by(text: str, told: frozenset[str], particle: str) -> bool:
 
 def _unattested(question: str, ranked: list[Candidate], similarity: float) -> Verdict | None:
     """A why- or who-question whose event no sentence found tells is refused; one whose event the best
-    sentence telling it denies ("does not include sending troops") is corrected with it. Not
-    when the evidence restates the question (`RESTATED`)."""
+    sentence telling it denies ("does not include sending troops") is corrected with it. When
+    the evidence restates the question (`RESTATED`) and no sentence tells the event in its words,
+    it is answered, unless one of the best DENIAL_DEPTH sentences denies it in other words ("why did
+    lukashenko send troops into ukraine": "Lukashenko has resisted any pressure to deploy his own
+    troops to Ukraine")."""
     event = premise(question)
-    if event is None or similarity >= RESTATED:
+    if event is None:
         return None
     told = attested(event, ranked)
-    if not told:
-        what = " ".join(filter(None, (event.verb, event.particle)))
-        return Verdict(False, "not_answered", "The articles are about this topic, but none of them says that "
-                                              f"this happened (“{what}”).")
-    # the best telling only, like the best evidence below: a later "not" is often about something else
-    return Verdict(False, "corrected", "The articles say otherwise:", told[0]) \
-        if denied_premise(question, told[0].text) else None
+    if told:  # the best telling only, like the best evidence below: a later "not" is often about something else
+        return Verdict(False, "corrected", "The articles say otherwise:", told[0]) \
+            if denied_premise(question, told[0].text) else None
+    if similarity >= RESTATED:  # told in other words, unless one of the best says it did not happen
+        denier = next((c for c in ranked[:DENIAL_DEPTH] if _denies(event, question, c.text)), None)
+        return Verdict(False, "corrected", "The articles say otherwise:", denier) if denier else None
+    what = " ".join(filter(None, (event.verb, event.particle)))
+    return Verdict(False, "not_answered", "The articles are about this topic, but none of them says that "
+                                          f"this happened (“{what}”).")
 
 
 # A sentence saying something did not happen: "did not mention", "does not include sending troops"
 DENIAL = re.compile(r"\b(?:not|never|nor|without|neither|refused to|declined to|ruled out|"
-                    r"(?:hold|holds|holding|held) back from|refrain(?:s|ed|ing)? from|stop(?:s|ped)? short of)\b|"
+                    r"(?:hold|holds|holding|held) back from|refrain(?:s|ed|ing)? from|stop(?:s|ped)? short of|"
+                    r"resist(?:s|ed|ing)? (?:any |all )?(?:pressure|calls|demands|attempts) to)\b|"
                     r"n[’']t\b", re.IGNORECASE)
+DENIAL_DEPTH = 5  # the best sentences searched for one denying an event the evidence restates
+
+
+def _denies(event: Event, question: str, sentence: str) -> bool:
+    """Whether `sentence` denies the event with words of what it was done to ("his own troops")."""
+    denied = denied_premise(question, sentence)
+    return bool(denied) and bool(event.objects & set(terms(denied)))
 # A question that takes its event for granted: "Why did he send troops?", "What did Putin say at ...?"
 PRESUPPOSING = re.compile(r"^\W*(?:(?:and|so|but|then)\s+)?(?:why|what|how|when|where|who|which)\b", re.IGNORECASE)
 DENIED_WORDS = 6  # the words after a denial that it is about

@@ -245,6 +245,10 @@ def test_a_why_question_names_the_event_it_takes_for_granted() -> None:
     assert premise("why did lukashenko call off his china visit") == Event("call", "off", frozenset({"china", "visit"}))
     assert premise("why do people in belarus support lukashenko").verb == "support"  # "people" is the subject
     assert premise("why did ukraine's top general warn of an offensive").verb == "warn"  # not "top"
+    # agreeing or deciding to do it takes the doing for granted; wanting or refusing to does not
+    assert premise("Why did Lukashenko agree at the Moscow meeting to send troops?") == \
+        Event("send", "", frozenset({"troop"}))
+    assert premise("why did he want to join the war") is None
     # no event to check: a generic verb, one leading into another, two verbs in a row (which is the
     # event is a guess), a noun after a determiner, not a "why did" question
     for question in ("why did he say that", "Why does Lukashenko keep meeting Putin", "why did russia cut gas to europe",
@@ -282,6 +286,13 @@ def test_judge_refuses_an_untold_event_and_corrects_a_denied_one_only_when_the_b
     assert judge("why did lukashenko call off his china visit", success, known).refusal == "not_answered"
     success[0].similarity = 0.8
     assert judge("why did lukashenko call off his china visit", success, known).answerable
+    # restated in other words, but one of the best denies it in other words too: corrected
+    question = "why did lukashenko agree to send belarusian troops into ukraine"
+    ally = Candidate(1, "Lukashenko is a close ally and let Russian forces attack Ukraine from Belarus.", 0.6, similarity=0.76)
+    resisted = Candidate(2, "Lukashenko has resisted any pressure to deploy his own troops to Ukraine.", 0.5, similarity=0.6)
+    verdict = judge(question, [ally, resisted], known)
+    assert verdict.refusal == "corrected" and verdict.correction is resisted
+    assert judge(question, [ally], known).answerable
 
 
 def test_a_why_question_about_something_that_never_happened_is_refused_or_corrected(seed_rag: Rag) -> None:
