@@ -107,6 +107,12 @@ EARLIER = re.compile(r"\b(before|previous|prior|earlier)\b|\blast\b(?!\s+(?:week
 COUNT = re.compile(r"(?<![\w-])\d[\d,.]*|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|"
                    r"forty|fifty|hundred|hundreds|thousand|thousands|million|billion|dozen|dozens|half)\b", re.IGNORECASE)
 AGE = re.compile(r"\b(?:\d+|[a-z]+)[- ]years?[- ]old\b|\baged? \d+|\b\d+\s*\((?:age|aged)\b|,\s*\d{2},", re.IGNORECASE)
+HOW_LONG = re.compile(r"\bhow long\b(?!\s+ago)", re.IGNORECASE)
+_UNIT = r"(?:second|minute|hour|day|night|week|month|year|decade)s?"
+DURATION = re.compile(rf"(?:\b\d[\d,.]*|\b(?:a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
+                      rf"fifteen|twenty|thirty|forty|fifty|several|many|few|a few|dozens of|hundreds of))[- ]{_UNIT}\b"
+                      rf"(?![- ](?:old|ago)\b)|\bsince\s+(?:\w+\s+)?(?:19|20)\d{{2}}\b|"
+                      rf"\b(?:all|the whole|the entire)\s+(?:day|night|week|month|year)\b", re.IGNORECASE)
 WH = re.compile(r"\b(what|which|who|whom|whose|when|where|why|how)\b", re.IGNORECASE)
 YES_NO = re.compile(r"^\W*(?:(?:and|so|but)\s+)?(?:did|does|do|is|are|was|were|will|would|can|could|has|have|had|"
                     r"should)\b", re.IGNORECASE)  # "Did Putin say when he would visit?"
@@ -196,6 +202,8 @@ def has_type(sentence: str, kind: str, question: str) -> bool:
             bool(re.search(r"\b(until|after|before|once)\b", sentence, re.IGNORECASE))
     if kind == "quantity" and re.search(r"\bhow old\b", question, re.IGNORECASE):  # an age, not any number
         return bool(AGE.search(sentence))
+    if kind == "quantity" and HOW_LONG.search(question):  # a duration ("a two-day meeting"), not any number
+        return bool(DURATION.search(sentence))
     if kind == "quantity":  # a count, not just a year: "in 2020" does not say how many
         return bool(counts(sentence)) or \
             bool(re.search(r"\b(percent|dozens|hundreds|thousands|millions|several)\b", sentence, re.IGNORECASE))

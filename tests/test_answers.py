@@ -107,6 +107,16 @@ def test_a_when_question_prefers_a_calendar_day_and_not_another_year() -> None:
     assert type_bonus("He arrived on Monday (19 December).", "date", earlier) < 0
 
 
+def test_how_long_wants_a_duration_not_any_number() -> None:
+    q = "How long before the first anniversary of the invasion did Putin and Lukashenko meet in Moscow?"
+    assert has_type("A week before the anniversary, Putin and Lukashenko met in Moscow.", "quantity", q)
+    assert not has_type("They met with 3 ministers in Moscow.", "quantity", q)
+    assert has_type("He traveled to Russia for a two-day meeting.", "quantity", "how long did the summit run")
+    assert has_type("On the one-year anniversary of the war, he said ...", "quantity", "how long had the war gone on")
+    assert not has_type("He was 68 years old.", "quantity", "how long did he rule")
+    assert has_type("He was 68 years old.", "quantity", "how many years old is he")
+
+
 def test_the_first_visit_since_a_date_answers_when_the_last_one_before_was() -> None:
     """News says "the last visit before" as "the first visit since June 2019"; a sentence about
     something else that only has a weekday and a "last week" is not as good an answer."""
