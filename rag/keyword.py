@@ -47,11 +47,12 @@ from typing import Any, NamedTuple
 
 import tantivy
 
-from rag.text import is_digest, terms
+from rag.text import acronyms, is_digest, terms
 from rag.types import Filters
 
-# Bump when the schema, `rag.text.terms` or `rag.text.is_digest` changes: an index in another format is rebuilt
-FORMAT = "tantivy-4"
+# Bump when the schema, `rag.text.terms`, `rag.text.acronyms` or `rag.text.is_digest` changes: an index in
+# another format is rebuilt
+FORMAT = "tantivy-5"
 STATE_ID = "\x00state"  # the id of the document holding the SyncState; no chunk id starts with NUL
 WRITER_HEAP = 50_000_000  # bytes tantivy buffers before flushing a segment (its minimum is 15 MB)
 
@@ -373,7 +374,9 @@ def _search(searcher: tantivy.Searcher, schema: tantivy.Schema, query: str, k: i
 
 
 def _document(doc: KeywordDoc) -> tantivy.Document:
-    title, passage = " ".join(terms(doc.title)), " ".join(terms(doc.text))
+    """A passage's document: its title's and its own terms, and the acronyms of the names it
+    spells out ("CIS" for "Commonwealth of Independent States": `rag.text.acronyms`)."""
+    title, passage = " ".join(terms(doc.title)), " ".join(terms(doc.text) + terms(" ".join(acronyms(doc.text))))
     return tantivy.Document(id=doc.id, article=doc.article_id, outlet=doc.outlet.lower(), day=_day(doc.published),
                             digest=int(is_digest(doc.title)), body=f"{title} {passage}", title_terms=title.encode(),
                             passage_terms=passage.encode())

@@ -50,6 +50,28 @@ def terms(text: str) -> list[str]:
     return stems
 
 
+# Capitalised words, with the small words a name's acronym skips between them ("Commonwealth
+# of Independent States" is CIS; "and" joins two names more often than it is inside one)
+_NAME_RUN = re.compile(r"[A-Z][\w’'-]*(?:\s+(?:(?:of|the|for|on|in|de)\s+)*[A-Z][\w’'-]*)+")
+ACRONYM_WORDS = 6  # the most words an acronym stands for
+
+
+def acronyms(text: str) -> list[str]:
+    """The acronyms the names in `text` would have: "Commonwealth of Independent States" ->
+    CIS, "European Union" -> EU, and within a longer run of capitalised words each run of three
+    or more ("Chairman of the Board of the Eurasian Economic Commission Mikhail Myasnikovich"
+    gives EEC), so that a question saying "CIS" finds, and is known to be about, a passage that
+    spells it out."""
+    found = []
+    for run in _NAME_RUN.findall(text):
+        caps = [w for w in run.split() if w[0].isupper() and w.lower() not in STOPWORDS]
+        if 2 <= len(caps) <= ACRONYM_WORDS:
+            found.append("".join(w[0] for w in caps))
+        found += ["".join(w[0] for w in caps[i:j]) for i in range(len(caps))
+                  for j in range(i + 3, min(len(caps), i + ACRONYM_WORDS) + 1)]
+    return list(dict.fromkeys(found))
+
+
 def numbers(text: str) -> set[str]:
     """Numbers as written, without separators: "$43 billion" -> {"43"}, "200,000" -> {"200000"}."""
     return {n.replace(",", "") for n in NUMBER.findall(text)}

@@ -42,6 +42,14 @@ def test_search_filters_and_statistics_survive_reopening(tmp_path: Path) -> None
     assert index.idf("minsk") < index.idf("lukashenko") < index.idf("unseen")
 
 
+def test_an_acronym_finds_the_passage_that_spells_it_out(tmp_path: Path) -> None:
+    """"How long did the CIS summit run?": the passage says "Commonwealth of Independent States"."""
+    index = KeywordIndex(tmp_path / "kw")
+    index.apply([KeywordDoc("1", "Leaders of the Commonwealth of Independent States met in Moscow.", "a", "NYT", ""),
+                 KeywordDoc("2", "Independent observers met the states' leaders.", "b", "AP", "")], [], SyncState("e"))
+    assert index.knows("cis") and _ids(index.search("CIS summit", 5)) == ["1"]
+
+
 def test_a_digests_passages_are_known_as_such(tmp_path: Path) -> None:
     """A digest's title ("5 things to know for June 17: ...") marks all its passages, for ranking."""
     index = KeywordIndex(tmp_path / "kw")

@@ -1,4 +1,4 @@
-from rag.text import is_digest, numbers, sentences, terms
+from rag.text import acronyms, is_digest, numbers, sentences, terms
 
 
 def test_sentences_respect_initials_and_abbreviations():
@@ -43,3 +43,11 @@ def test_a_digest_of_many_stories_is_told_from_an_explainer_of_one():
                   "5 things to know about monkeypox", "Ukraine live updates: NATO invites Sweden", "",
                   "5 things to know before the Fed meeting", "3 things to know as Ukraine's counteroffensive begins"):
         assert not is_digest(title), title
+
+
+def test_names_give_their_acronyms_and_two_names_joined_by_and_do_not():
+    text = ("Leaders of the Commonwealth of Independent States met. The US and European Union refused. "
+            "He met the Chairman of the Board of the Eurasian Economic Commission Mikhail Myasnikovich.")
+    found = acronyms(text)
+    assert {"CIS", "EU", "EEC"} <= set(found) and "UEU" not in found and "USEU" not in found
+    assert acronyms("Putin and Lukashenko met in Minsk.") == []
