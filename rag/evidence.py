@@ -622,7 +622,8 @@ def judge(question: str, ranked: list[Candidate], known: Callable[[str], bool], 
         if unheard := [w for w in named if w.isalpha()]:
             listed = ", ".join(f"“{w}”" for w in unheard)
             return Verdict(False, "not_answered", f"The articles are about this topic, but none of them mentions {listed}.")
-    if (named and similarity < UNRELATED_NAMED) or (unknown and similarity < UNRELATED_COMMON):
+    if (named and similarity < UNRELATED_NAMED) or (unknown and similarity < UNRELATED_COMMON
+                                                     and not says_the_rest(question, unknown, ranked[0].text)):
         listed = ", ".join(f"“{w}”" for w in named or unknown)
         return Verdict(False, "not_answered", f"The articles are about this topic, but none of them mentions {listed}.")
     if (unattested := _unattested(question, ranked, similarity)) is not None:
@@ -888,6 +889,15 @@ def _value(number: str) -> str:
 
 def _stem(word: str) -> str:
     return (terms(word) or [word.lower()])[0]
+
+
+def says_the_rest(question: str, unknown: list[str], sentence: str) -> bool:
+    """Whether `sentence` holds every other content word of the question (at least two): then a
+    common word no article uses is the question's paraphrase ("where did tikhanovskaya make her
+    *appeal* for a coalition of countries": "..., Tikhanovskaya, on Friday called for an
+    international coalition of countries"), not a sign it is about something else."""
+    rest = {t for w in _focus_words(question) if w not in unknown for t in terms(w)} - DATE_TERMS
+    return len(rest) >= 2 and rest <= set(terms(sentence))
 
 
 def _unknown_words(question: str, known: Callable[[str], bool]) -> list[str]:
