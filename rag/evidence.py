@@ -892,10 +892,14 @@ def _stem(word: str) -> str:
 
 
 def says_the_rest(question: str, unknown: list[str], sentence: str) -> bool:
-    """Whether `sentence` holds every other content word of the question (at least two): then a
-    common word no article uses is the question's paraphrase ("where did tikhanovskaya make her
+    """Whether `sentence` holds every other content word of a where/when/who/how/why question (at
+    least two): then a common word no article uses is the question's paraphrase ("where did tikhanovskaya make her
     *appeal* for a coalition of countries": "..., Tikhanovskaya, on Friday called for an
     international coalition of countries"), not a sign it is about something else."""
+    if any(w.lower() in METONYMS for w in unknown):
+        return False  # "washington and brussels", typed in lowercase: places, not paraphrase
+    if re.match(r"\W*(?:(?:and|so|but)\s+)?(?:what|which)\b", question, re.IGNORECASE):
+        return False  # "what was the *score* of the final": the missing word may be the thing asked for
     rest = {t for w in _focus_words(question) if w not in unknown for t in terms(w)} - DATE_TERMS
     return len(rest) >= 2 and rest <= set(terms(sentence))
 
