@@ -637,7 +637,8 @@ def judge(question: str, ranked: list[Candidate], known: Callable[[str], bool], 
 # "Why did Putin cancel his trip?" takes for granted that he cancelled it: some sentence must
 # give a form of the verb and a word of its object. The verb is the first base form after "why
 # did/does/do" and the subject; a generic one ("say", "think") is not checked, since any quote
-# answers it, nor one that leads into another verb ("keep meeting", "want ... to join").
+# answers it, nor one that leads into another verb ("keep meeting", "want ... to join"; "agree to
+# send" takes the sending for granted). "Who won the final?" takes a win for granted the same way.
 WHO_DID = re.compile(r"^\W*(?:(?:and|so|but|then)\s+)?who\s+([a-z]+)\s+(.+)$", re.IGNORECASE)
 WHY_DID = re.compile(r"^\W*(?:(?:and|so|but|then)\s+)?why\s+(?:did|does|do)\s+(.+)$", re.IGNORECASE)
 PARTICLES = frozenset({"off", "out", "up", "down", "back", "away", "over"})  # "call off" is not "call"
@@ -766,17 +767,17 @@ DENIAL = re.compile(r"\b(?:not|never|nor|without|neither|refused to|declined to|
                     r"resist(?:s|ed|ing)? (?:any |all )?(?:pressure|calls|demands|attempts) to)\b|"
                     r"n[’']t\b", re.IGNORECASE)
 DENIAL_DEPTH = 5  # the best sentences searched for one denying an event the evidence restates
+# A question that takes its event for granted: "Why did he send troops?", "What did Putin say at ...?"
+PRESUPPOSING = re.compile(r"^\W*(?:(?:and|so|but|then)\s+)?(?:why|what|how|when|where|who|which)\b", re.IGNORECASE)
+DENIED_WORDS = 6  # the words after a denial that it is about
+RELATIVE = re.compile(r",\s*(?:which|who)\b[^,;]*")  # ", which has refrained from criticizing its invasion"
+QUOTED = re.compile(r"“[^”]*”?|\"[^\"]*\"?")
 
 
 def _denies(event: Event, question: str, sentence: str) -> bool:
     """Whether `sentence` denies the event with words of what it was done to ("his own troops")."""
     denied = denied_premise(question, sentence)
     return bool(denied) and bool(event.objects & set(terms(denied)))
-# A question that takes its event for granted: "Why did he send troops?", "What did Putin say at ...?"
-PRESUPPOSING = re.compile(r"^\W*(?:(?:and|so|but|then)\s+)?(?:why|what|how|when|where|who|which)\b", re.IGNORECASE)
-DENIED_WORDS = 6  # the words after a denial that it is about
-RELATIVE = re.compile(r",\s*(?:which|who)\b[^,;]*")  # ", which has refrained from criticizing its invasion"
-QUOTED = re.compile(r"“[^”]*”?|\"[^\"]*\"?")
 
 
 def denied_premise(question: str, sentence: str) -> str:
@@ -893,9 +894,9 @@ def _stem(word: str) -> str:
 
 def says_the_rest(question: str, unknown: list[str], sentence: str) -> bool:
     """Whether `sentence` holds every other content word of a where/when/who/how/why question (at
-    least two): then a common word no article uses is the question's paraphrase ("where did tikhanovskaya make her
-    *appeal* for a coalition of countries": "..., Tikhanovskaya, on Friday called for an
-    international coalition of countries"), not a sign it is about something else."""
+    least two): then a common word no article uses is the question's paraphrase ("where did
+    tikhanovskaya make her *appeal* for a coalition of countries": "..., Tikhanovskaya, on Friday
+    called for an international coalition of countries"), not a sign it is about something else."""
     if any(w.lower() in METONYMS for w in unknown):
         return False  # "washington and brussels", typed in lowercase: places, not paraphrase
     if re.match(r"\W*(?:(?:and|so|but)\s+)?(?:what|which)\b", question, re.IGNORECASE):
