@@ -113,6 +113,8 @@ DURATION = re.compile(rf"(?:\b\d[\d,.]*|\b(?:a|an|one|two|three|four|five|six|se
                       rf"fifteen|twenty|thirty|forty|fifty|several|many|few|a few|dozens of|hundreds of))[- ]{_UNIT}\b"
                       rf"(?![- ](?:old|ago)\b)|\bsince\s+(?:\w+\s+)?(?:19|20)\d{{2}}\b|"
                       rf"\b(?:all|the whole|the entire)\s+(?:day|night|week|month|year)\b", re.IGNORECASE)
+CONDITION_ASKED = re.compile(r"\b(?:under|on|in) what (?:conditions?|circumstances?|terms|case)\b")
+CONDITIONAL = re.compile(r"\b(?:if|unless|provided|as long as|on condition|only when|in case)\b", re.IGNORECASE)
 WH = re.compile(r"\b(what|which|who|whom|whose|when|where|why|how)\b", re.IGNORECASE)
 YES_NO = re.compile(r"^\W*(?:(?:and|so|but)\s+)?(?:did|does|do|is|are|was|were|will|would|can|could|has|have|had|"
                     r"should)\b", re.IGNORECASE)  # "Did Putin say when he would visit?"
@@ -158,7 +160,7 @@ ASKING = frozenset(terms(
 
 
 def expected_type(question: str) -> str:
-    """What kind of answer the question asks for ("date", "quantity", "name" or "any"),
+    """What kind of answer the question asks for ("date", "quantity", "name", "condition" or "any"),
     judged by its first question word: "How did Putin describe X when asked" asks for a
     description, not a date."""
     q = question.lower()
@@ -168,6 +170,8 @@ def expected_type(question: str) -> str:
     rest = q[first.start():]
     if re.match(r"when\b|what (year|date|day|month|time)\b", rest) or re.search(r"\bsince when\b", q):
         return "date"
+    if CONDITION_ASKED.search(q):
+        return "condition"
     if re.match(r"how (many|much|long|old|far)\b|(what|which) (percentage|percent|share|proportion|number|amount)\b", rest):
         return "quantity"
     if re.match(r"(who|whom|whose)\b|what(?:['’]s| is| was| are| were)? (?:the |their |his |her )?names?\b", rest):
@@ -207,6 +211,8 @@ def has_type(sentence: str, kind: str, question: str) -> bool:
     if kind == "quantity":  # a count, not just a year: "in 2020" does not say how many
         return bool(counts(sentence)) or \
             bool(re.search(r"\b(percent|dozens|hundreds|thousands|millions|several)\b", sentence, re.IGNORECASE))
+    if kind == "condition":  # "under what condition would Belarus join the war": "only ... if attacked"
+        return bool(CONDITIONAL.search(sentence))
     if kind == "name":
         asked = set(words(question))
         # A capitalised word the question does not contain, other than a sentence-initial
@@ -233,6 +239,8 @@ def type_bonus(sentence: str, kind: str, question: str) -> float:
     if kind == "quantity":  # a count or amount, not a year: "more than three years", not "in 2020"
         asked = set(words(question))
         return 0.1 if any(w not in asked for w in counts(sentence)) else 0.0
+    if kind == "condition":
+        return 0.1 if CONDITIONAL.search(sentence) else 0.0
     return 0.0
 
 

@@ -107,6 +107,15 @@ def test_a_when_question_prefers_a_calendar_day_and_not_another_year() -> None:
     assert type_bonus("He arrived on Monday (19 December).", "date", earlier) < 0
 
 
+def test_under_what_condition_wants_a_conditional() -> None:
+    q = "Under what condition would Belarus join the war, according to Lukashenko?"
+    assert expected_type(q) == "condition"
+    only_if = "He announced that Belarus would only join the war if attacked."
+    allowed = "Lukashenko allowed Russian forces to cross into Ukraine from Belarus."
+    assert has_type(only_if, "condition", q) and not has_type(allowed, "condition", q)
+    assert type_bonus(only_if, "condition", q) > type_bonus(allowed, "condition", q) == 0
+
+
 def test_how_long_wants_a_duration_not_any_number() -> None:
     q = "How long before the first anniversary of the invasion did Putin and Lukashenko meet in Moscow?"
     assert has_type("A week before the anniversary, Putin and Lukashenko met in Moscow.", "quantity", q)
