@@ -27,16 +27,15 @@ from rag.embed import Embedder, make_embedder, vocabulary
 from rag.errors import QuestionError
 from rag.evidence import (
     SentenceRanker,
-    Verdict,
     corpus_text,
     diversify,
     is_synthesis,
-    judge,
     render,
     render_corpus,
     tidy,
 )
 from rag.indexer import Indexer, Progress
+from rag.judge import Verdict, judge
 from rag.keyword import KeywordIndex
 from rag.retrieve import HybridRetriever
 from rag.settings import MAX_K, Settings

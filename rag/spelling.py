@@ -1,7 +1,7 @@
 """Typing slips in a question, mended before it is searched: "what were the talks mostly abuot"
 asks about "about", "acording to bloomberg" means "according", "theyll" is "they'll". Unmended,
 such a word matches no article, and a question with a word no article uses is refused as being
-about something else (`rag.evidence.judge`): a typo turned an answerable question into "The
+about something else (`rag.judge.judge`): a typo turned an answerable question into "The
 articles don't say."
 
 Only a word that is neither English (the embedding model's vocabulary) nor in any indexed

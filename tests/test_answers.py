@@ -11,30 +11,32 @@ from rag import REFUSAL, Rag
 from rag.evidence import (
     EARLIER,
     SEQUEL,
-    Event,
     SentenceRanker,
     anchor_bylines,
     article_order,
     category_terms,
-    contradicted_figure,
     counts,
-    denied_premise,
     designates,
     diversify,
     expected_type,
     follow_on,
     has_type,
     is_synthesis,
-    judge,
-    premise,
     restating,
     source_words,
-    spelled_out,
-    stands_for,
     tidy,
     type_bonus,
 )
 from rag.extractive import ExtractiveGenerator, restates, standout
+from rag.judge import (
+    Event,
+    contradicted_figure,
+    denied_premise,
+    judge,
+    premise,
+    spelled_out,
+    stands_for,
+)
 from rag.types import Candidate, Chunk, Passage
 
 from .conftest import SHARED, questions
