@@ -151,8 +151,9 @@ def _append(question: str, last_q: str, last_a: str) -> str:
     all the words of the answer's first sentence after a bare request for more ("With whose
     help?", "About what?", "Why?"): it asks about what that sentence says, found by its words."""
     answer = YES_OR_NO.sub("", MARKER.sub("", last_a))
+    first = _first_sentence(answer)
     bare = len(set(terms(question)) - ASKING_FOR_MORE) < BARE
-    context = last_q.split() + (_first_sentence(answer).split() if bare else NAME_OR_NUMBER.findall(_first_sentence(answer)))
+    context = last_q.split() + (first.split() if bare else NAME_OR_NUMBER.findall(first))
     seen = set(words(question))
     cleaned = (w.strip(PUNCTUATION) for w in context)
     extra = [w for w in dict.fromkeys(cleaned) if _keep(w, seen)]

@@ -84,15 +84,15 @@ DATE_TERMS = frozenset(terms(" ".join(MONTHS + WEEKDAYS)))
 _MONTH = r"(?:January|February|March|April|May|June|July|August|September|October|November|December|" \
          r"Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec)\.?"
 # A date a reader can put on a calendar: "19 December", "December 19", "Monday", "2022-12-19".
-DAY_DATE = re.compile(rf"\b\d{{1,2}}(?:st|nd|rd|th)?\s+{_MONTH}|\b{_MONTH}\s+\d{{1,2}}\b|"
-                      r"\b(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b|\b\d{4}-\d{2}-\d{2}\b")
+_DAY_MONTH = rf"\b\d{{1,2}}(?:st|nd|rd|th)?\s+{_MONTH}|\b{_MONTH}\s+\d{{1,2}}\b|\b\d{{4}}-\d{{2}}-\d{{2}}\b"
+DAY_MONTH = re.compile(_DAY_MONTH)  # a day of a month, not a weekday alone
+DAY_DATE = re.compile(rf"{_DAY_MONTH}|\b(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b")
 DATE_WORDS = re.compile(
     r"\b(19|20)\d{2}\b|\b(January|February|March|April|May|June|July|August|September|October|"
     r"November|December|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|yesterday|"
     r"today|tomorrow|tonight|ago|spring|summer|autumn|winter|last (week|month|year)|next (week|month|year))\b", re.IGNORECASE,
 )
 YEAR = re.compile(r"\b(?:19|20)\d{2}\b")
-DAY_MONTH = re.compile(rf"\d{{1,2}}(?:st|nd|rd|th)?\s+{_MONTH}|{_MONTH}\s+\d{{1,2}}\b|\d{{4}}-\d{{2}}-\d{{2}}")
 ASKS_DAY = re.compile(r"\b(?:what|which) (?:date|day of the month)\b|\bon what date\b")
 # "first visit since June 2019": the first X since a date gives the last X before it
 FIRST_SINCE = re.compile(rf"\bfirst\b[^.;]*?\bsince\s+(?:(?:early|late|mid)[- ])?(?:{_MONTH}\s+)?(?:19|20)\d{{2}}\b")
