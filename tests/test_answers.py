@@ -274,6 +274,8 @@ def test_a_why_question_names_the_event_it_takes_for_granted() -> None:
     # agreeing or deciding to do it takes the doing for granted; wanting or refusing to does not
     assert premise("Why did Lukashenko agree at the Moscow meeting to send troops?") == \
         Event("send", "", frozenset({"troop"}))
+    assert premise("Why did Lukashenko agree at the February 2023 Moscow meeting to send troops?") == \
+        Event("send", "", frozenset({"troop"}))  # where and when the agreeing was come in between
     assert premise("why did he want to join the war") is None
     # no event to check: a generic verb, one leading into another, two verbs in a row (which is the
     # event is a guess), a noun after a determiner, not a "why did" question
@@ -385,6 +387,10 @@ def test_a_question_whose_event_the_articles_say_did_not_happen_is_corrected(see
     # a relative clause tells about the subject, not the event asked about
     china = "China, which has refrained from criticizing its invasion of Ukraine, published a ceasefire proposal."
     assert denied_premise("What was in China's ceasefire proposal for Ukraine?", china) == ""
+    # "has yet to" says it has not happened
+    assert denied_premise("What statement did the Kremlin provide about the call?",
+                          "The Kremlin has yet to provide any statement about the conversation.") \
+        == "has yet to provide any statement about the conversation"
     res = seed_rag.answer("What did Putin say about the war in Ukraine at the Minsk news conference in December?")
     assert res.refusal == "corrected" and res.text.startswith("The articles say otherwise:"), res.text
     assert "did not mention the conflict in Ukraine" in res.citations[0].quote and res.citations[0].verified
