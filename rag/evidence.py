@@ -156,14 +156,35 @@ ASKING = frozenset(terms(
 ))
 
 
+# "Which Chinese leader", "the name of Belarus's defence minister", "who is the opposition
+# leader": a person holding a role, answered by a name ("Svetlana Tikhanovskaya"), not by any
+# capitalised word ("The state news agency Belta said Lukashenko would start a visit to China").
+ROLE = (r"(?:leader|president|minister|official|spokes(?:person|man|woman)|general|commander|chief|head|"
+        r"chairman|chairwoman|ambassador|envoy|diplomat|secretary|premier|journalist|reporter|correspondent|"
+        r"author|writer|editor|analyst|expert|lawmaker|senator|mayor|governor|officer|politician|person)s?")
+_NOT_ADJECTIVE = r"(?!(?:did|does|do|is|was|were|are|has|have|had|will|would|can|could|kind|sort|type)\b)"
+PERSON_ASKED = re.compile(
+    rf"\b(?:which|what)\s+(?:{_NOT_ADJECTIVE}[\w’'-]+\s+){{0,3}}?{ROLE}\b|"
+    rf"\bnames?\s+of\s+(?:[\w’'-]+\s+){{0,4}}?{ROLE}\b|"
+    rf"\bwho\s+(?:is|was|are|were)\s+(?:the|their|his|her|its|[\w-]+['’]s)\s+(?:[\w’'-]+\s+){{0,3}}?{ROLE}\b",
+    re.IGNORECASE)
+FULL_NAME = re.compile(r"\b[A-Z][\w’'-]+(?:\s+(?:[A-Z]\.\s+)?[A-Z][\w’'-]+)+")  # "Aleksandr G. Lukashenko"
+# A capitalised run with one of these is an organisation, not a person ("US State Department")
+ORGANISATION = frozenset(terms(
+    "states union conference department commission council ministry agency kremlin museum post times news "
+    "reporter forces army committee office service group bank organization organisation parliament assembly "
+    "party federation republic economist reuters bloomberg"))
+ROLE_NEAR = 6  # words between a person's name and the role that says who they are ("spokesperson for")
+
+
 def expected_type(question: str) -> str:
-    """What kind of answer the question asks for ("date", "quantity", "name", "condition" or "any"),
+    """What kind of answer the question asks for ("date", "quantity", "person", "name", "condition" or "any"),
     judged by its first question word: "How did Putin describe X when asked" asks for a
     description, not a date."""
     q = question.lower()
     first = WH.search(q)
-    if not first:
-        return "any"
+    if not first:  # "tell me the name of the defence minister" asks for a person too
+        return "person" if PERSON_ASKED.search(q) else "any"
     rest = q[first.start():]
     if re.match(r"when\b|what (year|date|day|month|time)\b", rest) or re.search(r"\bsince when\b", q):
         return "date"
@@ -171,6 +192,8 @@ def expected_type(question: str) -> str:
         return "condition"
     if re.match(r"how (many|much|long|old|far)\b|(what|which) (percentage|percent|share|proportion|number|amount)\b", rest):
         return "quantity"
+    if PERSON_ASKED.search(q):
+        return "person"
     if re.match(r"(who|whom|whose)\b|what(?:['’]s| is| was| are| were)? (?:the |their |his |her )?names?\b", rest):
         return "name"
     return "any"
@@ -210,6 +233,8 @@ def has_type(sentence: str, kind: str, question: str) -> bool:
             bool(re.search(r"\b(percent|dozens|hundreds|thousands|millions|several)\b", sentence, re.IGNORECASE))
     if kind == "condition":  # "under what condition would Belarus join the war": "only ... if attacked"
         return bool(CONDITIONAL.search(sentence))
+    if kind == "person":
+        return any(_person(match, sentence, question) for match in FULL_NAME.finditer(sentence))
     if kind == "name":
         asked = set(words(question))
         # A capitalised word the question does not contain, other than a sentence-initial
@@ -217,6 +242,22 @@ def has_type(sentence: str, kind: str, question: str) -> bool:
         return any(t[0].isupper() and not CALENDAR.match(t) and not set(words(t)) <= asked | STOPWORDS
                    for t in re.findall(r"[\w’'-]+", sentence))
     return True
+
+
+def _person(match: re.Match[str], sentence: str, question: str) -> bool:
+    """Whether a capitalised run is a person's full name the question does not hold, with a role
+    or a word of the question beside it: "Ned Price, spokesperson for the US State Department",
+    "President Vladimir Putin", "Loveday Morris in Munich contributed to this report" (which
+    reporter contributed); not an organisation ("Commonwealth of Independent States") nor
+    "Dmitry Peskov of the Kremlin, speaking to Russian media" asked about a defence minister."""
+    names = [w for w in match.group().split() if w.lower() not in STOPWORDS and not CALENDAR.match(w)
+             and not re.fullmatch(ROLE, w, re.IGNORECASE) and "." not in w]
+    if len(names) < 2 or set(terms(match.group())) & ORGANISATION or \
+            {w.lower() for w in names} <= set(words(question)):
+        return False
+    around = " ".join([*sentence[: match.start()].split()[-ROLE_NEAR:], *sentence[match.end():].split()[:ROLE_NEAR]])
+    return bool(re.search(rf"\b{ROLE}\b", f"{match.group()} {around}", re.IGNORECASE)) or \
+        bool(set(focus_terms(question)) & set(terms(around)))  # "Dmitry Peskov of the Kremlin": a Kremlin official
 
 
 def counts(sentence: str) -> list[str]:

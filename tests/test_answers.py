@@ -551,6 +551,28 @@ def test_a_year_at_the_end_of_a_sentence_is_no_count_and_share_and_name_question
     assert expected_type("what's the name of the alliance") == "name"
 
 
+def test_a_question_for_the_holder_of_a_role_wants_a_person_named_beside_it() -> None:
+    for q in ("which chinese leader did lukashenko meet", "whats the name of belarus's defence minister",
+              "Who is the exiled opposition leader?", "which kremlin official called the claims stupid"):
+        assert expected_type(q) == "person", q
+    for q in ("what kind of leader is lukashenko", "what did the leader say", "who met putin"):
+        assert expected_type(q) != "person", q
+    asked = "which chinese leader was lukashenko supposed to meet"
+    assert not has_type("The state news agency Belta said Lukashenko would start a visit to China.", "person", asked)
+    assert not has_type("He met leaders from the Commonwealth of Independent States.", "person", asked)  # no person
+    assert has_type("When Ned Price, spokesperson for the US State Department, was asked", "person",
+                    "which US official mocked it")
+    peskov = "Dmitry Peskov of the Kremlin, speaking to Russian media agencies before the meeting, said"
+    assert has_type(peskov, "person", "which kremlin official called the claims stupid")  # a word of the question
+    assert not has_type(peskov, "person", "what is the name of belarus's defence minister")
+    assert not has_type("President Vladimir Putin said", "person", "which president is vladimir putin")  # asked
+
+
+def test_a_role_no_passage_names_a_person_for_is_refused(seed_rag: Rag) -> None:
+    res = seed_rag.answer("which chinese leader was lukashenko supposed to meet on his 3 day china trip")
+    assert res.refused and not res.citations, res.text
+
+
 def test_a_sentence_far_ahead_of_the_rest_answers_though_the_question_paraphrases_its_neighbours(seed_rag: Rag) -> None:
     res = seed_rag.answer("How many Russian warplanes were moved into Belarus the week before the Minsk summit?")
     assert "three Russian warplanes" in first_sentence(res.text), res.text
