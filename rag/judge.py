@@ -78,6 +78,8 @@ def judge(question: str, ranked: list[Candidate], known: Callable[[str], bool], 
     for best in ranked[:CORRECTION_DEPTH]:
         if figure := contradicted_figure(question, best.text):
             return Verdict(False, "corrected", f"The articles give a different figure: “{figure}”.", best)
+        if place := contradicted_place(question, best.text, ranked, context):
+            return Verdict(False, "corrected", f"The articles give a different place: “{place}”.", best)
     if resembles is not None:
         typos = [w for w in named if w.isalpha() and resembles(terms(w)[0])]
         unknown, named = [w for w in unknown if w not in typos], [w for w in named if w not in typos]
@@ -312,6 +314,44 @@ def contradicted_figure(question: str, sentence: str) -> str:
         if other := next((f"{n} {u}" for n, u, _, s in given if s == stem), ""):
             return other
     return ""
+
+
+# "met in Kyiv", "spoke at Munich": an event and where it happened
+PLACED = re.compile(r"\b([A-Za-z]+)\s+(?:in|at)\s+(?:the\s+)?([A-Za-z][\w’'-]+)")
+
+
+def contradicted_place(question: str, sentence: str, ranked: list[Candidate], context: str) -> str:
+    """Where `sentence` says the question's event happened, when the question places it elsewhere
+    and no sentence found tells it there: "What did Putin and Lukashenko agree on when they met in
+    Kyiv?" against "..., met in Moscow on Friday" gives "met in Moscow". The question's place is
+    a name (capitalised where it stands or in the passages, `context`), not "met in person"."""
+    for verb, place in PLACED.findall(question):
+        told, where = _verb_forms(verb), place.lower()
+        if not told or not _place_name(place, context) or where in sentence.lower():
+            continue
+        if any(told & set(words(c.text)) and where in c.text.lower() for c in ranked):
+            continue  # some sentence tells it there: another meeting, not a wrong place
+        for said, other in PLACED.findall(sentence):
+            if said.lower() in told and _place_name(other, sentence) and other[0].isupper():
+                return f"{said} in {other}"
+    return ""
+
+
+def _verb_forms(word: str) -> frozenset[str]:
+    """Every form of `word` when it is a verb ("met": meet, meets, met, meeting), else nothing."""
+    lemmas = lemminflect.getAllLemmas(word.lower()).get("VERB", ())
+    if not lemmas or word.lower() in STOPWORDS:
+        return frozenset()
+    return frozenset(f.lower() for forms_ in lemminflect.getAllInflections(lemmas[0], upos="VERB").values()
+                     for f in forms_) | {lemmas[0]}
+
+
+def _place_name(word: str, context: str) -> bool:
+    """A place's name: not a date, a year or a function word, and capitalised in `context`."""
+    lowered = word.lower()
+    if lowered in STOPWORDS or lowered in DATE_TERMS or YEAR.fullmatch(word) or terms(word) and terms(word)[0] in DATE_TERMS:
+        return False
+    return word[:1].isupper() or re.search(rf"\b{re.escape(word[:1].upper() + word[1:])}\b", context) is not None
 
 
 NUMBER_WORDS = {w: str(n) for n, w in enumerate(

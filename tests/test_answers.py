@@ -31,6 +31,7 @@ from rag.extractive import ExtractiveGenerator, restates, standout
 from rag.judge import (
     Event,
     contradicted_figure,
+    contradicted_place,
     denied_premise,
     judge,
     premise,
@@ -367,6 +368,27 @@ def test_a_question_built_on_a_wrong_figure_is_refused_with_the_figure_the_artic
     verdict = judge("Why did trade fall to $20 billion last year?", [Candidate(1, said, 0.8, similarity=0.9)],
                     lambda term: True)
     assert not verdict.answerable and "$43 billion" in verdict.note
+
+
+def test_a_question_placing_an_event_elsewhere_is_corrected_with_the_place_the_articles_give() -> None:
+    moscow = "The leaders of Russia and Belarus, Vladimir Putin and Alexander Lukashenko, met in Moscow on Friday."
+    ranked = [Candidate(1, moscow, 0.6, similarity=0.6)]
+    asked = "What did Putin and Lukashenko agree on when they met in Kyiv in February 2023?"
+    assert contradicted_place(asked, moscow, ranked, "the Ukrainian capital, Kyiv") == "met in Moscow"
+    verdict = judge(asked, ranked, lambda term: True, "the Ukrainian capital, Kyiv")
+    assert verdict.refusal == "corrected" and "met in Moscow" in verdict.note
+    # the place it says, no place (a date, "in person"), another meeting some sentence tells there
+    assert contradicted_place("what did they agree when they met in moscow", moscow, ranked, "") == ""
+    assert contradicted_place("did they agree when they met in person", moscow, ranked, "") == ""
+    assert contradicted_place("when they met in february", moscow, ranked, "") == ""
+    minsk = Candidate(2, "Putin met Lukashenko in Minsk on Monday.", 0.5)
+    assert contradicted_place("what did they say when they met in minsk", moscow, [*ranked, minsk], "Minsk") == ""
+
+
+def test_a_wrong_place_is_corrected_with_the_cited_place_the_articles_give(seed_rag: Rag) -> None:
+    res = seed_rag.answer("What did Putin and Lukashenko discuss when they met in Kyiv in February 2023?")
+    assert res.refusal == "corrected" and res.text.startswith("The articles give a different place"), res.text
+    assert "met in Moscow" in res.citations[0].quote and res.citations[0].verified, res.text
 
 
 def test_a_wrong_figure_is_corrected_with_the_cited_figure_the_articles_give(seed_rag: Rag) -> None:
