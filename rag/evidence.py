@@ -244,16 +244,45 @@ def has_type(sentence: str, kind: str, question: str) -> bool:
     return True
 
 
+def name_words_of(run: str) -> list[str]:
+    """The words of a person's name in a capitalised run ("Belarusian President Alexander
+    Lukashenko": Belarusian, Alexander, Lukashenko), or none when it is not a person's: fewer than
+    two such words, or an organisation's ("US State Department")."""
+    names = [w.strip("’'") for w in run.split() if w.lower() not in STOPWORDS and not CALENDAR.match(w)
+             and not re.fullmatch(ROLE, w, re.IGNORECASE) and "." not in w]
+    return names if len(names) >= 2 and not set(terms(run)) & ORGANISATION else []
+
+
+SPEAKING = r"(?:said|says|told|tells|speaking|spoke|called|wrote|added|asked|replied|answered)"
+
+
+def people(text: str) -> dict[str, str]:
+    """The people `text` names in full, by surname, each with a role or a verb of speaking within
+    ROLE_NEAR words: {"lukashenko": "Alexander Lukashenko", ...}; not "Landlocked Belarus is ..."."""
+    found: dict[str, str] = {}
+    for match in FULL_NAME.finditer(text):
+        names = name_words_of(match.group())
+        around = " ".join([*text[: match.start()].split()[-ROLE_NEAR:], match.group(),
+                           *text[match.end():].split()[:ROLE_NEAR]])
+        if names and re.search(rf"\b(?:{ROLE}|{SPEAKING})\b", around, re.IGNORECASE):
+            found.setdefault(names[-1].lower(), " ".join(names[-2:]))
+    for title in TITLED.finditer(text):  # "Mr. Putin": a person named once in full elsewhere, if at all
+        found.setdefault(title.group(1).lower(), title.group(1))
+    # a place ("Landlocked Belarus is dependent ...") is also somewhere something is "in"
+    return {k: v for k, v in found.items() if not re.search(rf"\bin\s+{re.escape(k)}\b(?![’'])", text, re.IGNORECASE)}
+
+
+TITLED = re.compile(r"\b(?:Mr|Mrs|Ms|Dr)\.?\s+([A-Z][\w-]+)\b(?![’']|\s+[A-Z])")
+
+
 def _person(match: re.Match[str], sentence: str, question: str) -> bool:
     """Whether a capitalised run is a person's full name the question does not hold, with a role
     or a word of the question beside it: "Ned Price, spokesperson for the US State Department",
     "President Vladimir Putin", "Loveday Morris in Munich contributed to this report" (which
     reporter contributed); not an organisation ("Commonwealth of Independent States") nor
     "Dmitry Peskov of the Kremlin, speaking to Russian media" asked about a defence minister."""
-    names = [w for w in match.group().split() if w.lower() not in STOPWORDS and not CALENDAR.match(w)
-             and not re.fullmatch(ROLE, w, re.IGNORECASE) and "." not in w]
-    if len(names) < 2 or set(terms(match.group())) & ORGANISATION or \
-            {w.lower() for w in names} <= set(words(question)):
+    names = name_words_of(match.group())
+    if not names or {w.lower() for w in names} <= set(words(question)):
         return False
     around = " ".join([*sentence[: match.start()].split()[-ROLE_NEAR:], *sentence[match.end():].split()[:ROLE_NEAR]])
     return bool(re.search(rf"\b{ROLE}\b", f"{match.group()} {around}", re.IGNORECASE)) or \

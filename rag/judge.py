@@ -6,6 +6,7 @@ from the ranking (`rag.evidence`), which it reads."""
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -13,7 +14,7 @@ from typing import NamedTuple
 
 import lemminflect
 
-from rag.evidence import ASKING, DATE_TERMS, YEAR, category_terms, focus_terms, name_words, source_words
+from rag.evidence import ASKING, DATE_TERMS, YEAR, category_terms, focus_terms, name_words, people, source_words
 from rag.spelling import one_edit
 from rag.text import STOPWORDS, forms, terms, words
 from rag.types import Candidate
@@ -80,6 +81,8 @@ def judge(question: str, ranked: list[Candidate], known: Callable[[str], bool], 
             return Verdict(False, "corrected", f"The articles give a different figure: “{figure}”.", best)
         if place := contradicted_place(question, best.text, ranked, context):
             return Verdict(False, "corrected", f"The articles give a different place: “{place}”.", best)
+    if doer := contradicted_doer(question, ranked, context):
+        return Verdict(False, "corrected", f"The articles tell this of {doer[0]}:", doer[1])
     if resembles is not None:
         typos = [w for w in named if w.isalpha() and resembles(terms(w)[0])]
         unknown, named = [w for w in unknown if w not in typos], [w for w in named if w not in typos]
@@ -335,6 +338,48 @@ def contradicted_place(question: str, sentence: str, ranked: list[Candidate], co
             if said.lower() in told and _place_name(other, sentence) and other[0].isupper():
                 return f"{said} in {other}"
     return ""
+
+
+SCENE = re.compile(r"\b(?:in|at|to|during|from)\s+(?=((?:[\w’'-]+\s+){0,3}))")  # "at the Munich Security Conference"
+
+
+def contradicted_doer(question: str, ranked: list[Candidate], context: str) -> tuple[str, Candidate] | None:
+    """Who the best evidence says acted where the question has someone else act, when no sentence
+    found puts the question's person there: "What did Lukashenko say in his speech at the Munich
+    Security Conference?" against "At the annual Munich Security Conference ..., Svetlana
+    Tikhanovskaya, on Friday called for ..." gives Svetlana Tikhanovskaya and that sentence.
+    People are those the passages (`context`) name (`rag.evidence.people`)."""
+    named = people(context)
+    asked = {w for w in words(question) if w in named}
+    if not asked:
+        return None
+    for where in _scenes(question, context, set(named)):
+        if any(where in words(c.text) and asked & set(words(c.text)) for c in ranked):
+            continue  # some sentence puts the question's person there
+        for best in (c for c in ranked[:CORRECTION_DEPTH] if where in words(c.text)):
+            others = [w for w in dict.fromkeys(words(best.text)) if w in named and not _same_name(w, asked)]
+            if others:
+                return named[others[0]], best
+    return None
+
+
+SAME_NAME = 0.8  # "Tsikhanouskaya" and "Tikhanovskaya" (0.89): one person, spelled two ways
+
+
+def _same_name(name: str, asked: set[str]) -> bool:
+    return any(difflib.SequenceMatcher(None, name, a).ratio() >= SAME_NAME for a in asked)
+
+
+def _scenes(question: str, context: str, people: set[str]) -> list[str]:
+    """The places the question sets its event in (lowercased names after in/at/to/during/from): not people."""
+    found = []
+    for match in SCENE.finditer(question + " "):
+        for word in match.group(1).split():
+            word = word.strip("?.,!’'")
+            if word and _place_name(word, context) and word.lower() not in people and not word.lower() in DETERMINERS:
+                found.append(word.lower())
+                break
+    return found
 
 
 def _verb_forms(word: str) -> frozenset[str]:

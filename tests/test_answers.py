@@ -22,6 +22,7 @@ from rag.evidence import (
     follow_on,
     has_type,
     is_synthesis,
+    people,
     restating,
     source_words,
     tidy,
@@ -30,6 +31,7 @@ from rag.evidence import (
 from rag.extractive import ExtractiveGenerator, restates, standout
 from rag.judge import (
     Event,
+    contradicted_doer,
     contradicted_figure,
     contradicted_place,
     denied_premise,
@@ -389,6 +391,35 @@ def test_a_wrong_place_is_corrected_with_the_cited_place_the_articles_give(seed_
     res = seed_rag.answer("What did Putin and Lukashenko discuss when they met in Kyiv in February 2023?")
     assert res.refusal == "corrected" and res.text.startswith("The articles give a different place"), res.text
     assert "met in Moscow" in res.citations[0].quote and res.citations[0].verified, res.text
+
+
+def test_a_question_giving_an_event_to_the_wrong_person_is_corrected_with_who_the_articles_say() -> None:
+    context = ("Belarusian President Alexander Lukashenko said he would go to Moscow. Landlocked Belarus said "
+               "nothing. At the Munich Security Conference, the exiled opposition leader, Svetlana Tikhanovskaya, "
+               "called for a coalition. Mr. Putin listened. Trade in Belarus grew.")
+    assert people(context) == {"lukashenko": "Alexander Lukashenko", "tikhanovskaya": "Svetlana Tikhanovskaya",
+                               "putin": "Putin"}  # not Belarus, a place something is in
+    munich = Candidate(1, "At the Munich Security Conference, the exiled opposition leader, Svetlana Tikhanovskaya, "
+                          "called for a coalition.", 0.6)
+    ranked = [munich, Candidate(1, "Belarusian President Alexander Lukashenko said he would go to Moscow.", 0.5)]
+    asked = "What did Lukashenko say in his speech at the Munich Security Conference?"
+    assert contradicted_doer(asked, ranked, context) == ("Svetlana Tikhanovskaya", munich)
+    verdict = judge(asked, ranked, lambda term: True, context)
+    assert verdict.refusal == "corrected" and "Tikhanovskaya" in verdict.note and verdict.correction is munich
+    # the person asked about, spelled another way; a sentence putting them there; no place; no person
+    assert contradicted_doer("What did Tsikhanouskaya say at Munich?", ranked, context) is None
+    there = Candidate(2, "Lukashenko was at the Munich Security Conference too.", 0.4)
+    assert contradicted_doer(asked, [*ranked, there], context) is None
+    assert contradicted_doer("What did Lukashenko say?", ranked, context) is None
+    assert contradicted_doer("What was said at the Munich Security Conference?", ranked, context) is None
+
+
+def test_a_wrong_person_is_corrected_with_the_cited_person_the_articles_give(seed_rag: Rag) -> None:
+    res = seed_rag.answer("What did Lukashenko say in his speech at the Munich Security Conference?")
+    assert res.refusal == "corrected" and "Tikhanovskaya" in res.text.split(":")[0], res.text
+    assert "Tikhanovskaya" in res.citations[0].quote and res.citations[0].verified, res.text
+    res = seed_rag.answer("What did Putin say at the news conference in Minsk?")  # he was there: not corrected
+    assert res.refusal != "corrected", res.text
 
 
 def test_a_wrong_figure_is_corrected_with_the_cited_figure_the_articles_give(seed_rag: Rag) -> None:
