@@ -90,7 +90,8 @@ def judge(question: str, ranked: list[Candidate], known: Callable[[str], bool], 
             listed = ", ".join(f"“{w}”" for w in unheard)
             return Verdict(False, "not_answered", f"The articles are about this topic, but none of them mentions {listed}.")
     if (named and similarity < UNRELATED_NAMED) or (unknown and similarity < UNRELATED_COMMON
-                                                     and not says_the_rest(question, unknown, ranked[0].text)):
+                                                     and not says_the_rest(question, unknown, ranked[0].text)
+                                                     and not (not named and quotes_asked(question, ranked[0].text))):
         listed = ", ".join(f"“{w}”" for w in named or unknown)
         return Verdict(False, "not_answered", f"The articles are about this topic, but none of them mentions {listed}.")
     if (unattested := _unattested(question, ranked, similarity)) is not None:
@@ -424,6 +425,18 @@ def says_the_rest(question: str, unknown: list[str], sentence: str) -> bool:
         return False  # "what was the *score* of the final": the missing word may be the thing asked for
     rest = {t for w in _focus_words(question) if w not in unknown for t in terms(w)} - DATE_TERMS
     return len(rest) >= 2 and rest <= set(terms(sentence))
+
+
+QUOTED_WORDS = 2  # content words of a quotation the question repeats: "heights of irony"
+
+
+def quotes_asked(question: str, sentence: str) -> bool:
+    """Whether `sentence` quotes words the question repeats ("...he said that it should be viewed
+    as the “heights of irony”" for "who called Putin's remark the heights of irony"): the question
+    is about that quotation, and a common word no article uses ("remark" for "comment") is its
+    paraphrase."""
+    asked = set(terms(question))
+    return any(len(said := set(terms(quote))) >= QUOTED_WORDS and said <= asked for quote in QUOTED.findall(sentence))
 
 
 def _unknown_words(question: str, known: Callable[[str], bool]) -> list[str]:

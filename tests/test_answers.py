@@ -37,6 +37,7 @@ from rag.judge import (
     denied_premise,
     judge,
     premise,
+    quotes_asked,
     spelled_out,
     stands_for,
 )
@@ -420,6 +421,15 @@ def test_a_wrong_person_is_corrected_with_the_cited_person_the_articles_give(see
     assert "Tikhanovskaya" in res.citations[0].quote and res.citations[0].verified, res.text
     res = seed_rag.answer("What did Putin say at the news conference in Minsk?")  # he was there: not corrected
     assert res.refusal != "corrected", res.text
+
+
+def test_a_question_repeating_a_quotation_is_about_it_whatever_common_word_it_paraphrases(seed_rag: Rag) -> None:
+    said = 'Asked about the comment, he said that it should be viewed as the "heights of irony".'
+    assert quotes_asked("who called the remark the heights of irony", said)
+    assert not quotes_asked("who called the remark ironic", said)  # one word of it is not the quotation
+    assert not quotes_asked("what was the remark", 'He said it was "ironic".')
+    res = seed_rag.answer("which US official called Putin's 'not a takeover' remark the heights of irony")
+    assert not res.refused and "Ned Price" in first_sentence(res.text), res.text
 
 
 def test_a_wrong_figure_is_corrected_with_the_cited_figure_the_articles_give(seed_rag: Rag) -> None:
