@@ -6,6 +6,7 @@ A summary or comparison gets one sentence from each of several articles instead.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator, Sequence
 
 import numpy as np
@@ -90,6 +91,8 @@ class ExtractiveGenerator:
         if not good:
             return []
         best = good[0]
+        if words_next := quoted_next(best, passages, question):
+            return [best, words_next]
         extra = [c for c in good[1:] if c.text != best.text and 2 * c.own >= best.own and (
             c.score >= best.score - 0.15 or (c.passage == best.passage and abs(c.position - best.position) == 1
                                             and c.score >= best.score - 0.25))]
@@ -130,6 +133,29 @@ def continued(best: Candidate, passages: Sequence[Passage], kind: str, question:
     position = max(fitting, key=lambda p: type_bonus(texts[p], kind, question))  # the first of equals
     pair = [best, Candidate(best.passage, texts[position], best.score, position=position)]
     return sorted(pair, key=lambda c: c.position)
+
+
+# "How did Lukashenko react to reports ...?", "What did he call them?": asks for someone's own words
+WORDS_ASKED = re.compile(r"\b(?:how|what)\s+(?:did|does|do|has|have)\s+[^?]{0,60}?\b(?:react|respond|reply|answer|call|"
+                         r"describe|dismiss)\b(?!\s+(?:for|on|off|in)\b)", re.IGNORECASE)  # not "call for", a call
+# '"Don't listen to this nonsense and chatter. ...," he was quoted as saying.': the words of the one before
+QUOTE_OF_IT = re.compile(r"^[“\"]\s*\w")
+
+
+def quoted_next(best: Candidate, passages: Sequence[Passage], question: str) -> Candidate | None:
+    """For a question asking for someone's words, the sentence after the one reporting what they
+    did, when it quotes them ("Lukashenko dismissed media reports that ... . “Don't listen to this
+    nonsense and chatter,” he was quoted as saying."): the answer is in their words."""
+    if not WORDS_ASKED.search(question.split("?")[0]) or not 0 < best.passage <= len(passages):
+        return None
+    text = passages[best.passage - 1].chunk.text
+    spans = list(sentences(text))
+    after = best.position + 1
+    if after >= len(spans) or not QUOTE_OF_IT.search(spans[after][2]):
+        return None
+    # the whole quotation, when a full stop inside it split it: up to the sentence that closes it
+    last = next((i for i in range(after, min(after + 3, len(spans))) if re.search(r"[”\"]", spans[i][2][1:])), after)
+    return Candidate(best.passage, text[spans[after][0]:spans[last][1]], best.score, position=after)
 
 
 def synthesis(ranked: list[Candidate], passages: list[Passage]) -> list[Candidate]:

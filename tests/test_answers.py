@@ -28,7 +28,7 @@ from rag.evidence import (
     tidy,
     type_bonus,
 )
-from rag.extractive import ExtractiveGenerator, restates, standout
+from rag.extractive import ExtractiveGenerator, quoted_next, restates, standout
 from rag.judge import (
     Event,
     contradicted_doer,
@@ -430,6 +430,19 @@ def test_a_question_repeating_a_quotation_is_about_it_whatever_common_word_it_pa
     assert not quotes_asked("what was the remark", 'He said it was "ironic".')
     res = seed_rag.answer("which US official called Putin's 'not a takeover' remark the heights of irony")
     assert not res.refused and "Ned Price" in first_sentence(res.text), res.text
+
+
+def test_a_reaction_is_answered_with_the_quotation_that_follows_the_report_of_it(seed_rag: Rag) -> None:
+    text = ('Lukashenko dismissed reports of a plan. "Don\'t listen to this nonsense. It was created to divide us," '
+            'he was quoted as saying. Separately, he went to China.')
+    passage = Passage(Chunk("c1", "a", text, 0, len(text)), 1.0)
+    best = Candidate(1, "Lukashenko dismissed reports of a plan.", 0.6, position=0)
+    quoted = quoted_next(best, [passage], "How did Lukashenko react to the reports?")
+    assert quoted is not None and quoted.text == text[text.index('"'):text.index(" Separately")]  # all of it
+    for question in ("What did she call for?", "How long did the call last?", "When did he go? how did he react"):
+        assert quoted_next(best, [passage], question) is None, question
+    res = seed_rag.answer("how did lukashenko react to reports russia had a plan to absorb belarus by 2030")
+    assert "nonsense and chatter" in res.text and all(c.verified for c in res.citations), res.text
 
 
 def test_a_wrong_figure_is_corrected_with_the_cited_figure_the_articles_give(seed_rag: Rag) -> None:
