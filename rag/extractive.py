@@ -15,6 +15,7 @@ from rag.evidence import (
     SentenceRanker,
     asks_for_credit,
     category_terms,
+    designates,
     expected_type,
     first_per_article,
     has_type,
@@ -93,6 +94,8 @@ class ExtractiveGenerator:
         best = good[0]
         if words_next := quoted_next(best, passages, question):
             return [best, words_next]
+        if named := model_beside(best, good, question):
+            return sorted([best, named], key=lambda c: c.position)
         extra = [c for c in good[1:] if c.text != best.text and 2 * c.own >= best.own and (
             c.score >= best.score - 0.15 or (c.passage == best.passage and abs(c.position - best.position) == 1
                                             and c.score >= best.score - 0.25))]
@@ -156,6 +159,16 @@ def quoted_next(best: Candidate, passages: Sequence[Passage], question: str) -> 
     # the whole quotation, when a full stop inside it split it: up to the sentence that closes it
     last = next((i for i in range(after, min(after + 3, len(spans))) if re.search(r"[”\"]", spans[i][2][1:])), after)
     return Candidate(best.passage, text[spans[after][0]:spans[last][1]], best.score, position=after)
+
+
+def model_beside(best: Candidate, ranked: list[Candidate], question: str) -> Candidate | None:
+    """For "which attack plane", the sentence beside the best that names the model ("the Su-25
+    aircraft") when the best names only the kind ("ready to start manufacturing Russian attack
+    planes"): the two together answer it."""
+    if not category_terms(question) or designates(best.text, question):
+        return None
+    return next((c for c in ranked if c.passage == best.passage and abs(c.position - best.position) == 1
+                 and designates(c.text, question)), None)
 
 
 def synthesis(ranked: list[Candidate], passages: list[Passage]) -> list[Candidate]:

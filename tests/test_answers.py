@@ -28,7 +28,7 @@ from rag.evidence import (
     tidy,
     type_bonus,
 )
-from rag.extractive import ExtractiveGenerator, quoted_next, restates, standout
+from rag.extractive import ExtractiveGenerator, model_beside, quoted_next, restates, standout
 from rag.judge import (
     Event,
     contradicted_doer,
@@ -443,6 +443,18 @@ def test_a_reaction_is_answered_with_the_quotation_that_follows_the_report_of_it
         assert quoted_next(best, [passage], question) is None, question
     res = seed_rag.answer("how did lukashenko react to reports russia had a plan to absorb belarus by 2030")
     assert "nonsense and chatter" in res.text and all(c.verified for c in res.citations), res.text
+
+
+def test_a_which_model_question_gets_the_sentence_naming_the_model_beside_the_one_naming_its_kind(
+        seed_rag: Rag) -> None:
+    kind = Candidate(1, "Belarus was ready to start manufacturing Russian attack planes.", 0.8, position=0)
+    model = Candidate(1, "They are ready to start production of the Su-25 aircraft.", 0.6, position=1)
+    elsewhere = Candidate(2, "Russia promised Iskander-M systems.", 0.7, position=1)
+    assert model_beside(kind, [kind, elsewhere, model], "which attack plane is Belarus ready to build") is model
+    assert model_beside(model, [model, kind], "which attack plane is Belarus ready to build") is None  # it names one
+    assert model_beside(kind, [kind, model], "is Belarus ready to build planes") is None  # no category asked
+    res = seed_rag.answer("which attack plane did lukashenko say belarus was ready to start building")
+    assert "Su-25" in res.text and all(c.verified for c in res.citations), res.text
 
 
 def test_a_wrong_figure_is_corrected_with_the_cited_figure_the_articles_give(seed_rag: Rag) -> None:
