@@ -91,12 +91,12 @@ class ExtractiveGenerator:
             return pair  # the sentence most about the question, then the one that answers it
         if not good:
             return []
-        best = good[0]
+        best = whole_quote(good[0], passages)
         if words_next := quoted_next(best, passages, question):
             return [best, words_next]
         if named := model_beside(best, good, question):
             return sorted([best, named], key=lambda c: c.position)
-        extra = [c for c in good[1:] if c.text != best.text and 2 * c.own >= best.own and (
+        extra = [c for c in good[1:] if c.text not in best.text and 2 * c.own >= best.own and (
             c.score >= best.score - 0.15 or (c.passage == best.passage and abs(c.position - best.position) == 1
                                             and c.score >= best.score - 0.25))]
         return [best, *extra[: self.max_sentences - 1]]
@@ -159,6 +159,39 @@ def quoted_next(best: Candidate, passages: Sequence[Passage], question: str) -> 
     # the whole quotation, when a full stop inside it split it: up to the sentence that closes it
     last = next((i for i in range(after, min(after + 3, len(spans))) if re.search(r"[”\"]", spans[i][2][1:])), after)
     return Candidate(best.passage, text[spans[after][0]:spans[last][1]], best.score, position=after)
+
+
+QUOTE_SENTENCES = 3  # the sentences a quotation may run on for
+
+
+def whole_quote(best: Candidate, passages: Sequence[Passage]) -> Candidate:
+    """`best`, with the rest of a quotation it opens and does not close ("Lukashenko replied: “It
+    would be better if you didn’t watch it. You would probably get upset.”"): the reason is in the
+    words after the full stop."""
+    if not opens_quote(best.text) or not 0 < best.passage <= len(passages):
+        return best
+    text = passages[best.passage - 1].chunk.text
+    spans = list(sentences(text))
+    if not 0 <= best.position < len(spans) or spans[best.position][2] != best.text:
+        return best
+    closing = next((i for i in range(best.position + 1, min(best.position + QUOTE_SENTENCES, len(spans)))
+                    if re.search(r"[”\"]", spans[i][2])), None)
+    if closing is None:
+        return best
+    whole = text[spans[best.position][0]:spans[closing][1]]
+    return Candidate(best.passage, whole, best.score, position=best.position, similarity=best.similarity,
+                     near=best.near, own=best.own)
+
+
+def opens_quote(text: str) -> bool:
+    """Whether `text` opens a quotation it does not close: more “ than ”, or a last straight
+    quote that opens (after a space or a colon, before a word), not one closing a quotation
+    an earlier sentence opened ("It's a matter for policy alignment.")."""
+    if "“" in text or "”" in text:
+        return text.count("“") > text.count("”")
+    last = text.rfind('"')
+    return last >= 0 and text.count('"') % 2 == 1 and (last == 0 or text[last - 1] in " :(") and \
+        last + 1 < len(text) and not text[last + 1].isspace()
 
 
 def model_beside(best: Candidate, ranked: list[Candidate], question: str) -> Candidate | None:

@@ -28,7 +28,15 @@ from rag.evidence import (
     tidy,
     type_bonus,
 )
-from rag.extractive import ExtractiveGenerator, model_beside, quoted_next, restates, standout
+from rag.extractive import (
+    ExtractiveGenerator,
+    model_beside,
+    opens_quote,
+    quoted_next,
+    restates,
+    standout,
+    whole_quote,
+)
 from rag.judge import (
     Event,
     contradicted_doer,
@@ -455,6 +463,18 @@ def test_a_which_model_question_gets_the_sentence_naming_the_model_beside_the_on
     assert model_beside(kind, [kind, model], "is Belarus ready to build planes") is None  # no category asked
     res = seed_rag.answer("which attack plane did lukashenko say belarus was ready to start building")
     assert "Su-25" in res.text and all(c.verified for c in res.citations), res.text
+
+
+def test_a_sentence_opening_a_quotation_carries_the_rest_of_it(seed_rag: Rag) -> None:
+    assert opens_quote("Lukashenko replied: “It would be better if you didn’t watch it.")
+    assert opens_quote('He said: "It would be better.') and not opens_quote('It\'s a matter for policy alignment."')
+    assert not opens_quote("He said “yes” twice.") and not opens_quote('He said "yes" twice.')
+    text = "Lukashenko replied: “It would be better if you didn’t watch it. You would probably get upset.” Putin smiled."
+    passage = Passage(Chunk("c1", "a", text, 0, len(text)), 1.0)
+    best = Candidate(1, "Lukashenko replied: “It would be better if you didn’t watch it.", 0.6, position=0)
+    assert whole_quote(best, [passage]).text == text[: text.index(" Putin")]
+    res = seed_rag.answer("Why did Lukashenko tell Putin he'd have been better off not watching his press conference?")
+    assert "get upset" in res.text and all(c.verified for c in res.citations), res.text
 
 
 def test_a_wrong_figure_is_corrected_with_the_cited_figure_the_articles_give(seed_rag: Rag) -> None:
