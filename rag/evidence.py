@@ -383,6 +383,20 @@ def category_terms(question: str) -> set[str]:
 # -- ranking the sentences of the passages ---------------------------------------------------------
 
 SEMANTIC_POOL = 32  # sentences re-scored by embedding similarity
+# "What did Lukashenko thank Putin for at the St. Petersburg summit?": where and when set the
+# scene, which the story gives once; the sentence answering says what was done ("I thank you
+# for ..."), seldom where again. Those words count this much in a sentence's own score.
+SCENE_WEIGHT = 0.5
+SCENE = re.compile(r"\b(?:at|in|during)\s+(?:the\s+|a\s+|his\s+|her\s+|their\s+)?((?:[\w.’'-]+\s+){0,2}[\w’'-]+)",
+                   re.IGNORECASE)
+
+
+def scene_terms(question: str) -> set[str]:
+    """The terms of where and when a question for what someone did sets the event ("what did
+    Lukashenko thank Putin for at the St. Petersburg summit")."""
+    if not re.match(r"\W*(?:(?:and|so|but)\s+)?what\s+(?:did|does|do|has|have|had)\b", question, re.IGNORECASE):
+        return set()
+    return {t for m in SCENE.finditer(question) for t in terms(m.group(1))}
 CONTEXT_WEIGHT = 0.5  # a follow-up's words from the conversation, against the words typed
 MEANING = 0.5  # weight of embedding similarity against the lexical score of a fact's sentence
 
@@ -414,7 +428,9 @@ class SentenceRanker:
             return []
         # only words appended after the question as typed: a name put for "she" is what was typed
         typed = set(terms(asked)) if asked and question != asked and question.startswith(asked) else set(q_terms)
-        weights = {t: self.idf(t) * (1.0 if t in typed else CONTEXT_WEIGHT) for t in q_terms}
+        scene = scene_terms(question)
+        weights = {t: self.idf(t) * (1.0 if t in typed else CONTEXT_WEIGHT) * (SCENE_WEIGHT if t in scene else 1.0)
+                   for t in q_terms}
         category = ANSWER_CATEGORY.search(question)
         # nor does an outlet named as reporting ("reuters says lukashenko is heading to china"): where, not what
         reporting = {t for t in terms(" ".join(REPORTING.findall(question))) if t in outlets}

@@ -24,6 +24,7 @@ from rag.evidence import (
     is_synthesis,
     people,
     restating,
+    scene_terms,
     source_words,
     tidy,
     type_bonus,
@@ -475,6 +476,17 @@ def test_a_sentence_opening_a_quotation_carries_the_rest_of_it(seed_rag: Rag) ->
     assert whole_quote(best, [passage]).text == text[: text.index(" Putin")]
     res = seed_rag.answer("Why did Lukashenko tell Putin he'd have been better off not watching his press conference?")
     assert "get upset" in res.text and all(c.verified for c in res.citations), res.text
+
+
+def test_what_someone_did_counts_for_more_than_where_it_was(seed_rag: Rag) -> None:
+    assert scene_terms("What did Lukashenko thank Putin for at the St. Petersburg summit?") == \
+        {"st", "petersburg", "summit"}
+    # where or when is what these ask; a who-question's scene is who was there
+    for question in ("Where did they meet in December?", "what date did putin arrive in minsk",
+                     "Who spoke at the Munich Security Conference?"):
+        assert scene_terms(question) == set(), question
+    res = seed_rag.answer("What did Lukashenko thank Putin for at the St. Petersburg summit?")
+    assert "final agreement on many issues" in res.text, res.text  # second still: the first has all the scene
 
 
 def test_a_wrong_figure_is_corrected_with_the_cited_figure_the_articles_give(seed_rag: Rag) -> None:
