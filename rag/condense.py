@@ -43,7 +43,7 @@ NOT_NAMES = STOPWORDS | frozenset([
     "despite", "unlike", "speaking", "asked", "last", "next",
     "mr", "mrs", "ms", "dr", "gen", "sen", "rep", "gov", "lt", "col", "prof",
 ])
-PLACE_CUE = re.compile(r"\b(?:in|at|to|from|near|visit|visited|visiting)\s+$", re.IGNORECASE)
+PLACE_CUE = re.compile(r"\b(?:in|at|to|from|near|visit|visited|visiting)\s+(?:the\s+)?$", re.IGNORECASE)
 
 
 class Condenser(Protocol):

@@ -12,6 +12,10 @@ def test_follow_up_references_become_the_names_places_of_the_last_turn():
     history = [("Where did Putin and Lukashenko meet in December 2022?", "They met in Minsk [1].")]
     query = KeywordCondenser().condense("What weapons did they discuss there?", history)
     assert query == "What weapons did Putin and Lukashenko discuss in Minsk?"
+    # "at the St. Petersburg summit": a place, though "the" stands between
+    history = [("What did Lukashenko thank Putin for at the St. Petersburg summit?", "For the agreement [1].")]
+    query = KeywordCondenser().condense("What did they mostly talk about there?", history)
+    assert query == "What did Lukashenko and Putin mostly talk about in St. Petersburg?"
 
 
 def test_a_nationality_describing_a_noun_is_not_who_he_is():
