@@ -254,6 +254,7 @@ def name_words_of(run: str) -> list[str]:
 
 
 SPEAKING = r"(?:said|says|told|tells|speaking|spoke|called|wrote|added|asked|replied|answered)"
+TITLED = re.compile(r"\b(?:Mr|Mrs|Ms|Dr)\.?\s+([A-Z][\w-]+)\b(?![’']|\s+[A-Z])")  # "Mr. Putin"
 
 
 def people(text: str) -> dict[str, str]:
@@ -272,9 +273,6 @@ def people(text: str) -> dict[str, str]:
     return {k: v for k, v in found.items() if not re.search(rf"\bin\s+{re.escape(k)}\b(?![’'])", text, re.IGNORECASE)}
 
 
-TITLED = re.compile(r"\b(?:Mr|Mrs|Ms|Dr)\.?\s+([A-Z][\w-]+)\b(?![’']|\s+[A-Z])")
-
-
 def _person(match: re.Match[str], sentence: str, question: str) -> bool:
     """Whether a capitalised run is a person's full name the question does not hold, with a role
     or a word of the question beside it: "Ned Price, spokesperson for the US State Department",
@@ -284,6 +282,8 @@ def _person(match: re.Match[str], sentence: str, question: str) -> bool:
     names = name_words_of(match.group())
     if not names or {w.lower() for w in names} <= set(words(question)):
         return False
+    if match.group().split()[0].lower() == "by" or re.search(r"\bby\s+$", sentence[: match.start()], re.IGNORECASE):
+        return True  # a credit: "By Benjamin Harvey" wrote the story
     around = " ".join([*sentence[: match.start()].split()[-ROLE_NEAR:], *sentence[match.end():].split()[:ROLE_NEAR]])
     return bool(re.search(rf"\b{ROLE}\b", f"{match.group()} {around}", re.IGNORECASE)) or \
         bool(set(focus_terms(question)) & set(terms(around)))  # "Dmitry Peskov of the Kremlin": a Kremlin official
@@ -383,6 +383,8 @@ def category_terms(question: str) -> set[str]:
 # -- ranking the sentences of the passages ---------------------------------------------------------
 
 SEMANTIC_POOL = 32  # sentences re-scored by embedding similarity
+CONTEXT_WEIGHT = 0.5  # a follow-up's words from the conversation, against the words typed
+MEANING = 0.5  # weight of embedding similarity against the lexical score of a fact's sentence
 # "What did Lukashenko thank Putin for at the St. Petersburg summit?": where and when set the
 # scene, which the story gives once; the sentence answering says what was done ("I thank you
 # for ..."), seldom where again. Those words count this much in a sentence's own score.
@@ -397,8 +399,7 @@ def scene_terms(question: str) -> set[str]:
     if not re.match(r"\W*(?:(?:and|so|but)\s+)?what\s+(?:did|does|do|has|have|had)\b", question, re.IGNORECASE):
         return set()
     return {t for m in SCENE.finditer(question) for t in terms(m.group(1))}
-CONTEXT_WEIGHT = 0.5  # a follow-up's words from the conversation, against the words typed
-MEANING = 0.5  # weight of embedding similarity against the lexical score of a fact's sentence
+
 
 
 class SentenceRanker:

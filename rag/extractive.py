@@ -151,14 +151,11 @@ def quoted_next(best: Candidate, passages: Sequence[Passage], question: str) -> 
     nonsense and chatter,” he was quoted as saying."): the answer is in their words."""
     if not WORDS_ASKED.search(question.split("?")[0]) or not 0 < best.passage <= len(passages):
         return None
-    text = passages[best.passage - 1].chunk.text
-    spans = list(sentences(text))
+    texts = [text for _, _, text in sentences(passages[best.passage - 1].chunk.text)]
     after = best.position + 1
-    if after >= len(spans) or not QUOTE_OF_IT.search(spans[after][2]):
+    if after >= len(texts) or not QUOTE_OF_IT.search(texts[after]):
         return None
-    # the whole quotation, when a full stop inside it split it: up to the sentence that closes it
-    last = next((i for i in range(after, min(after + 3, len(spans))) if re.search(r"[”\"]", spans[i][2][1:])), after)
-    return Candidate(best.passage, text[spans[after][0]:spans[last][1]], best.score, position=after)
+    return whole_quote(Candidate(best.passage, texts[after], best.score, position=after), passages)
 
 
 QUOTE_SENTENCES = 3  # the sentences a quotation may run on for

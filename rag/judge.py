@@ -341,7 +341,7 @@ def contradicted_place(question: str, sentence: str, ranked: list[Candidate], co
     return ""
 
 
-SCENE = re.compile(r"\b(?:in|at|to|during|from)\s+(?=((?:[\w’'-]+\s+){0,3}))")  # "at the Munich Security Conference"
+SETTING = re.compile(r"\b(?:in|at|to|during|from)\s+(?=((?:[\w’'-]+\s+){0,3}))")  # "at the Munich Security Conference"
 
 
 def contradicted_doer(question: str, ranked: list[Candidate], context: str) -> tuple[str, Candidate] | None:
@@ -354,7 +354,7 @@ def contradicted_doer(question: str, ranked: list[Candidate], context: str) -> t
     asked = {w for w in words(question) if w in named}
     if not asked:
         return None
-    for where in _scenes(question, context, set(named)):
+    for where in _settings(question, context, set(named)):
         if any(where in words(c.text) and asked & set(words(c.text)) for c in ranked):
             continue  # some sentence puts the question's person there
         for best in (c for c in ranked[:CORRECTION_DEPTH] if where in words(c.text)):
@@ -371,13 +371,13 @@ def _same_name(name: str, asked: set[str]) -> bool:
     return any(difflib.SequenceMatcher(None, name, a).ratio() >= SAME_NAME for a in asked)
 
 
-def _scenes(question: str, context: str, people: set[str]) -> list[str]:
+def _settings(question: str, context: str, people: set[str]) -> list[str]:
     """The places the question sets its event in (lowercased names after in/at/to/during/from): not people."""
     found = []
-    for match in SCENE.finditer(question + " "):
+    for match in SETTING.finditer(question + " "):
         for word in match.group(1).split():
             word = word.strip("?.,!’'")
-            if word and _place_name(word, context) and word.lower() not in people and not word.lower() in DETERMINERS:
+            if word and _place_name(word, context) and word.lower() not in people and word.lower() not in DETERMINERS:
                 found.append(word.lower())
                 break
     return found

@@ -686,6 +686,8 @@ def test_a_question_for_the_holder_of_a_role_wants_a_person_named_beside_it() ->
     assert has_type(peskov, "person", "which kremlin official called the claims stupid")  # a word of the question
     assert not has_type(peskov, "person", "what is the name of belarus's defence minister")
     assert not has_type("President Vladimir Putin said", "person", "which president is vladimir putin")  # asked
+    # a credit line names who wrote it
+    assert has_type("16 December 2022 - 13:59 By Benjamin Harvey", "person", "Who is the author of the article?")
 
 
 def test_a_role_no_passage_names_a_person_for_is_refused(seed_rag: Rag) -> None:
