@@ -423,7 +423,9 @@ def says_the_rest(question: str, unknown: list[str], sentence: str) -> bool:
         return False  # "washington and brussels", typed in lowercase: places, not paraphrase
     if re.match(r"\W*(?:(?:and|so|but)\s+)?(?:what|which)\b", question, re.IGNORECASE):
         return False  # "what was the *score* of the final": the missing word may be the thing asked for
-    rest = {t for w in _focus_words(question) if w not in unknown for t in terms(w)} - DATE_TERMS
+    # who said it ("according to Lukashenko") is the source, which a sentence ("He thanked ...") need not name
+    cited = set(terms(" ".join(source_words(question))))
+    rest = {t for w in _focus_words(question) if w not in unknown for t in terms(w)} - DATE_TERMS - cited
     return len(rest) >= 2 and rest <= set(terms(sentence))
 
 

@@ -47,6 +47,7 @@ from rag.judge import (
     judge,
     premise,
     quotes_asked,
+    says_the_rest,
     spelled_out,
     stands_for,
 )
@@ -487,6 +488,18 @@ def test_what_someone_did_counts_for_more_than_where_it_was(seed_rag: Rag) -> No
         assert scene_terms(question) == set(), question
     res = seed_rag.answer("What did Lukashenko thank Putin for at the St. Petersburg summit?")
     assert "final agreement on many issues" in res.text, res.text  # second still: the first has all the scene
+
+
+def test_a_common_word_no_article_uses_is_paraphrase_when_the_best_sentence_says_the_rest(seed_rag: Rag) -> None:
+    said = "Tikhanovskaya, on Friday called for an international coalition of countries."
+    assert says_the_rest("where did tikhanovskaya make her appeal for a coalition of countries", ["appeal"], said)
+    assert not says_the_rest("what was her appeal for a coalition of countries", ["appeal"], said)  # what: the thing
+    assert not says_the_rest("where did tikhanovskaya make her appeal for a coalition in asia", ["appeal"], said)
+    # who said it is the source, which the sentence need not name ("He thanked Putin and promised ...")
+    iskander = "He promised to supply Belarus with Iskander-M systems to protect itself from the West."
+    assert says_the_rest("Why does Belarus need the Iskander-M systems, according to Lukashenko?", ["need"], iskander)
+    res = seed_rag.answer("Why does Belarus need the Iskander-M systems, according to Lukashenko?")
+    assert not res.refused and "threat of the West" in res.text, res.text
 
 
 def test_a_wrong_figure_is_corrected_with_the_cited_figure_the_articles_give(seed_rag: Rag) -> None:
