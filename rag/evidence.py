@@ -148,7 +148,7 @@ ASKING = frozenset(terms(
     "other same own different certain particular official actual possible likely ever also "
     "many much since regarding concerning about around suggest suggested suggests propose proposed "
     # the article itself: "when was the piece published", "who wrote it"
-    "piece coverage author byline wrote written publish published post posted "
+    "piece coverage author byline wrote written publish published post posted carried reprinted syndicated "
     # words that stand for what is asked about without naming it: "did they agree anything on gas"
     "anything something everything anyone someone anybody somebody else put puts whose whom "
     "besides apart aside except "  # "besides closer ties, what ...": words that frame what is asked
