@@ -186,7 +186,7 @@ def expected_type(question: str) -> str:
     if not first:  # "tell me the name of the defence minister" asks for a person too
         return "person" if PERSON_ASKED.search(q) else "any"
     rest = q[first.start():]
-    if re.match(r"when\b|what (year|date|day|month|time)\b", rest) or re.search(r"\bsince when\b", q):
+    if re.match(r"when\b|(?:what|which) (year|date|day|month|time|season)\b", rest) or re.search(r"\bsince when\b", q):
         return "date"
     if CONDITION_ASKED.search(q):
         return "condition"

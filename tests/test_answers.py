@@ -682,6 +682,7 @@ def test_a_year_at_the_end_of_a_sentence_is_no_count_and_share_and_name_question
     assert not has_type(crackdown, "quantity", "How many protesters were detained?")
     assert expected_type("What share of the vote did Lukashenko get?") == "quantity"
     assert expected_type("what's the name of the alliance") == "name"
+    assert expected_type("In which season did he think the offensive would start?") == "date"  # "in spring"
 
 
 def test_a_question_for_the_holder_of_a_role_wants_a_person_named_beside_it() -> None:
