@@ -263,9 +263,7 @@ def people(text: str) -> dict[str, str]:
     found: dict[str, str] = {}
     for match in FULL_NAME.finditer(text):
         names = name_words_of(match.group())
-        around = " ".join([*text[: match.start()].split()[-ROLE_NEAR:], match.group(),
-                           *text[match.end():].split()[:ROLE_NEAR]])
-        if names and re.search(rf"\b(?:{ROLE}|{SPEAKING})\b", around, re.IGNORECASE):
+        if names and re.search(rf"\b(?:{ROLE}|{SPEAKING})\b", f"{match.group()} {_beside(match, text)}", re.IGNORECASE):
             found.setdefault(names[-1].lower(), " ".join(names[-2:]))
     for title in TITLED.finditer(text):  # "Mr. Putin": a person named once in full elsewhere, if at all
         found.setdefault(title.group(1).lower(), title.group(1))
@@ -284,9 +282,14 @@ def _person(match: re.Match[str], sentence: str, question: str) -> bool:
         return False
     if match.group().split()[0].lower() == "by" or re.search(r"\bby\s+$", sentence[: match.start()], re.IGNORECASE):
         return True  # a credit: "By Benjamin Harvey" wrote the story
-    around = " ".join([*sentence[: match.start()].split()[-ROLE_NEAR:], *sentence[match.end():].split()[:ROLE_NEAR]])
+    around = _beside(match, sentence)
     return bool(re.search(rf"\b{ROLE}\b", f"{match.group()} {around}", re.IGNORECASE)) or \
         bool(set(focus_terms(question)) & set(terms(around)))  # "Dmitry Peskov of the Kremlin": a Kremlin official
+
+
+def _beside(match: re.Match[str], text: str) -> str:
+    """The ROLE_NEAR words of `text` on either side of `match`, where who a name is gets said."""
+    return " ".join([*text[: match.start()].split()[-ROLE_NEAR:], *text[match.end():].split()[:ROLE_NEAR]])
 
 
 def counts(sentence: str) -> list[str]:
@@ -399,7 +402,6 @@ def scene_terms(question: str) -> set[str]:
     if not re.match(r"\W*(?:(?:and|so|but)\s+)?what\s+(?:did|does|do|has|have|had)\b", question, re.IGNORECASE):
         return set()
     return {t for m in SCENE.finditer(question) for t in terms(m.group(1))}
-
 
 
 class SentenceRanker:

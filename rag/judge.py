@@ -330,13 +330,13 @@ def contradicted_place(question: str, sentence: str, ranked: list[Candidate], co
     Kyiv?" against "..., met in Moscow on Friday" gives "met in Moscow". The question's place is
     a name (capitalised where it stands or in the passages, `context`), not "met in person"."""
     for verb, place in PLACED.findall(question):
-        told, where = _verb_forms(verb), place.lower()
+        told, where = _verb_terms(verb), place.lower()
         if not told or not _place_name(place, context) or where in sentence.lower():
             continue
-        if any(told & set(words(c.text)) and where in c.text.lower() for c in ranked):
+        if any(told & set(terms(c.text)) and where in c.text.lower() for c in ranked):
             continue  # some sentence tells it there: another meeting, not a wrong place
         for said, other in PLACED.findall(sentence):
-            if said.lower() in told and _place_name(other, sentence) and other[0].isupper():
+            if told & set(terms(said)) and _place_name(other, sentence) and other[0].isupper():
                 return f"{said} in {other}"
     return ""
 
@@ -383,13 +383,12 @@ def _settings(question: str, context: str, people: set[str]) -> list[str]:
     return found
 
 
-def _verb_forms(word: str) -> frozenset[str]:
-    """Every form of `word` when it is a verb ("met": meet, meets, met, meeting), else nothing."""
-    lemmas = lemminflect.getAllLemmas(word.lower()).get("VERB", ())
-    if not lemmas or word.lower() in STOPWORDS:
+def _verb_terms(word: str) -> frozenset[str]:
+    """The terms of every form of `word` when it is a verb ("met": meet, met), else nothing: "conference
+    in Kyiv" places no event."""
+    if not lemminflect.getAllLemmas(word.lower()).get("VERB") or word.lower() in STOPWORDS:
         return frozenset()
-    return frozenset(f.lower() for forms_ in lemminflect.getAllInflections(lemmas[0], upos="VERB").values()
-                     for f in forms_) | {lemmas[0]}
+    return forms(word)
 
 
 def _place_name(word: str, context: str) -> bool:
