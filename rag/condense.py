@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 import prompts
-from rag.text import STOPWORDS, sentences, terms, words
+from rag.text import DEMONYM, STOPWORDS, sentences, terms, words
 from rag.verify import MARKER
 
 History = Sequence[tuple[str, str]]
@@ -105,8 +105,6 @@ def referents(text: str) -> Referents:
     return found
 
 
-# "Belarusian state news agency", "Russian troops": a nationality describing the noun after it.
-DEMONYM = re.compile(r"^[A-Z][a-z]+(?:an|ese|ish|ic)$")
 LOWERCASE_NEXT = re.compile(r"\s+[a-z]")
 
 

@@ -110,6 +110,7 @@ DURATION = re.compile(rf"(?:\b\d[\d,.]*|\b(?:a|an|one|two|three|four|five|six|se
                       rf"fifteen|twenty|thirty|forty|fifty|several|many|few|a few|dozens of|hundreds of))[- ]{_UNIT}\b"
                       rf"(?![- ](?:old|ago)\b)|\bsince\s+(?:\w+\s+)?(?:19|20)\d{{2}}\b|"
                       rf"\b(?:all|the whole|the entire)\s+(?:day|night|week|month|year)\b", re.IGNORECASE)
+AGO = re.compile(rf"\b[\w-]+\s+{_UNIT}\s+ago\b", re.IGNORECASE)
 CONDITION_ASKED = re.compile(r"\b(?:under|on|in) what (?:conditions?|circumstances?|terms|case)\b")
 CONDITIONAL = re.compile(r"\b(?:if|unless|provided|as long as|on condition|only when|in case)\b", re.IGNORECASE)
 WH = re.compile(r"\b(what|which|who|whom|whose|when|where|why|how)\b", re.IGNORECASE)
@@ -186,7 +187,8 @@ def expected_type(question: str) -> str:
     if not first:  # "tell me the name of the defence minister" asks for a person too
         return "person" if PERSON_ASKED.search(q) else "any"
     rest = q[first.start():]
-    if re.match(r"when\b|(?:what|which) (year|date|day|month|time|season)\b", rest) or re.search(r"\bsince when\b", q):
+    # "how long ago" asks when, and "a year ago" answers it
+    if re.match(r"when\b|how long ago\b|(?:what|which) (year|date|day|month|time|season)\b", rest) or re.search(r"\bsince when\b", q):
         return "date"
     if CONDITION_ASKED.search(q):
         return "condition"
@@ -223,7 +225,8 @@ def has_type(sentence: str, kind: str, question: str) -> bool:
     if kind == "date":  # "until Belarus is free" answers "when will the war be over" too; "since 2019" does
         lowered = question.lower()  # not answer "when did he arrive on his first trip since 2019"
         return any(m.group().lower() not in lowered for m in DATE_WORDS.finditer(sentence)) or \
-            bool(re.search(r"\b(until|after|before|once)\b", sentence, re.IGNORECASE))
+            bool(re.search(r"\b(until|after|before|once)\b", sentence, re.IGNORECASE)) or \
+            bool(AGO.search(sentence))  # "a year ago" answers "how long ago", which has "ago" too
     if kind == "quantity" and re.search(r"\bhow old\b", question, re.IGNORECASE):  # an age, not any number
         return bool(AGE.search(sentence))
     if kind == "quantity" and HOW_LONG.search(question):  # a duration ("a two-day meeting"), not any number
@@ -254,6 +257,8 @@ def name_words_of(run: str) -> list[str]:
 
 
 SPEAKING = r"(?:said|says|told|tells|speaking|spoke|called|wrote|added|asked|replied|answered)"
+# "Lukashenko said", "..., said Peskov.": not "said Armenia can't avoid ..."
+SPEAKER = re.compile(rf"\b([A-Z][a-z][\w-]+)\s+{SPEAKING}\b|\b{SPEAKING}\s+([A-Z][a-z][\w-]+)(?=\s*[,.;]|$)")
 TITLED = re.compile(r"\b(?:Mr|Mrs|Ms|Dr)\.?\s+([A-Z][\w-]+)\b(?![’']|\s+[A-Z])")  # "Mr. Putin"
 
 
@@ -267,8 +272,19 @@ def people(text: str) -> dict[str, str]:
             found.setdefault(names[-1].lower(), " ".join(names[-2:]))
     for title in TITLED.finditer(text):  # "Mr. Putin": a person named once in full elsewhere, if at all
         found.setdefault(title.group(1).lower(), title.group(1))
+    for speaker in SPEAKER.finditer(text):  # "Lukashenko said", in passages that never give his full name
+        name = speaker.group(1) or speaker.group(2)
+        if _proper(name, text) and not set(terms(name)) & ORGANISATION and not re.fullmatch(ROLE, name, re.IGNORECASE):
+            found.setdefault(name.lower(), name)
     # a place ("Landlocked Belarus is dependent ...") is also somewhere something is "in"
     return {k: v for k, v in found.items() if not re.search(rf"\bin\s+{re.escape(k)}\b(?![’'])", text, re.IGNORECASE)}
+
+
+def _proper(word: str, text: str) -> bool:
+    """A name: capitalised also inside a sentence ("..., Lukashenko said"), not only at its start
+    ("Critics said")."""
+    return word.lower() not in STOPWORDS and not CALENDAR.match(word) and \
+        re.search(rf"[a-z,]\s+{re.escape(word)}\b", text) is not None
 
 
 def _person(match: re.Match[str], sentence: str, question: str) -> bool:
@@ -537,7 +553,7 @@ def restating(rows: list[Candidate], question: str, place: Place = in_passage) -
     answered by "It's a matter for policy alignment", after "It is not a takeover"."""
     if not WH.search(question) or YES_NO.match(question):
         return  # "Did Putin say when he would visit?" is answered by the sentence that restates it
-    asked = set(terms(question))
+    asked = set(terms(question)) | ASKING  # "“Belarus shouldn’t be overlooked,” Tikhanovskaya said" says no more
     continue_after(rows, {place(r) for r in rows if r.own >= 0.5 and set(terms(r.text)) <= asked}, place)
 
 
@@ -585,7 +601,7 @@ def follow_on(rows: list[Candidate], said: str, asked: str, place: Place = in_pa
     given = [set(terms(s)) for _, _, s in sentences(re.sub(r"\s*\[\d+\]", "", said))]
     owns = [(r, set(terms(r.text))) for r in rows]
     told = set()
-    for g in (g for g in given if len(g) >= 3):
+    for g in (g for g in given if len(g) >= 2):  # "He replied: “As if I could not agree”": two terms
         shares = {r.text: len(g & own) / len(g) for r, own in owns}
         best = max(shares.values(), default=0.0)
         # the sentence it quoted, or the one it put in other words (a model's answer, or one typed)

@@ -14,9 +14,20 @@ from typing import NamedTuple
 
 import lemminflect
 
-from rag.evidence import ASKING, DATE_TERMS, YEAR, category_terms, focus_terms, name_words, people, source_words
+from rag.evidence import (
+    ASKING,
+    DATE_TERMS,
+    ROLE,
+    SPEAKING,
+    YEAR,
+    category_terms,
+    focus_terms,
+    name_words,
+    people,
+    source_words,
+)
 from rag.spelling import one_edit
-from rag.text import STOPWORDS, forms, terms, words
+from rag.text import DEMONYM, STOPWORDS, forms, terms, words
 from rag.types import Candidate
 
 
@@ -81,8 +92,12 @@ def judge(question: str, ranked: list[Candidate], known: Callable[[str], bool], 
             return Verdict(False, "corrected", f"The articles give a different figure: “{figure}”.", best)
         if place := contradicted_place(question, best.text, ranked, context):
             return Verdict(False, "corrected", f"The articles give a different place: “{place}”.", best)
+    if described := contradicted_nationality(question, ranked, context):
+        return Verdict(False, "corrected", f"The articles say “{described[0]}”:", described[1])
     if doer := contradicted_doer(question, ranked, context):
         return Verdict(False, "corrected", f"The articles tell this of {doer[0]}:", doer[1])
+    if silence := kept_silent(question, ranked):
+        return Verdict(False, "corrected", "The articles say otherwise:", silence)
     if resembles is not None:
         typos = [w for w in named if w.isalpha() and resembles(terms(w)[0])]
         unknown, named = [w for w in unknown if w not in typos], [w for w in named if w not in typos]
@@ -94,7 +109,7 @@ def judge(question: str, ranked: list[Candidate], known: Callable[[str], bool], 
                                                      and not (not named and quotes_asked(question, ranked[0].text))):
         listed = ", ".join(f"“{w}”" for w in named or unknown)
         return Verdict(False, "not_answered", f"The articles are about this topic, but none of them mentions {listed}.")
-    if (unattested := _unattested(question, ranked, similarity)) is not None:
+    if (unattested := _unattested(question, ranked, similarity, people(context))) is not None:
         return unattested
     # the best evidence says that what the question takes for granted did not happen
     if denied_premise(question, ranked[0].text):  # the best only: deeper, "not" about Ukraine denies most questions
@@ -128,6 +143,7 @@ class Event(NamedTuple):
     verb: str
     particle: str
     objects: frozenset[str]
+    doers: frozenset[str] = frozenset()  # the words of who did it ("ned", "price"), when the question says
 
 
 def premise(question: str) -> Event | None:
@@ -143,6 +159,7 @@ def premise(question: str) -> Event | None:
     at = next((i for i in range(1, min(len(tokens), SUBJECT_WORDS + 1)) if _is_its_verb(tokens, i)), None)
     if at is None or _base_verb(tokens[at + 1] if at + 1 < len(tokens) else ""):
         return None  # two verbs in a row ("cut gas", "ned price say"): which is the event is a guess
+    doers = frozenset(words(" ".join(tokens[:at])))  # before "agree" in "lukashenko agree ... to send"
     if tokens[at].lower() in CARRIED_OUT:  # "agree at the moscow meeting to send troops": the event is "send"
         at = next((i + 1 for i in range(at + 1, min(len(tokens) - 1, at + 1 + CARRIED_WORDS))
                    if tokens[i].lower() == "to" and _base_verb(tokens[i + 1])), None)
@@ -151,7 +168,7 @@ def premise(question: str) -> Event | None:
     event = _event(tokens[at].lower(), tokens[at + 1 : at + 1 + OBJECT_WORDS])
     if not event.particle and (event.verb in STOPWORDS or set(terms(event.verb)) <= ASKING):
         return None
-    return event
+    return event._replace(doers=doers)
 
 
 def _event(verb: str, after: list[str]) -> Event:
@@ -188,17 +205,39 @@ def _base_verb(word: str) -> bool:
     return bool(lemmas) and lemmas[0] == word.lower()
 
 
-def attested(event: Event, ranked: list[Candidate]) -> list[Candidate]:
+def attested(event: Event, ranked: list[Candidate], named: dict[str, str] | None = None) -> list[Candidate]:
     """The sentences that tell the event: a form of its verb (followed by its particle: "called
-    off", not "called it a success") and a word of its object, in one sentence."""
+    off", not "called it a success") and a word of its object, in one sentence, not told of
+    someone else (`named`: the people the passages name)."""
     told = forms(event.verb)
     found = []
     for c in ranked:
         said = set(terms(c.text))
         if told & said and (not event.objects or event.objects & said) and \
-                (not event.particle or _followed_by(c.text, told, event.particle)):
+                (not event.particle or _followed_by(c.text, told, event.particle)) and \
+                not _done_by_another(event, c.text, named or {}):
             found.append(c)
     return found
+
+
+def _done_by_another(event: Event, sentence: str, named: dict[str, str]) -> bool:
+    """Whether `sentence` tells the event of another person than the question's doer: "Why did Ned
+    Price praise Putin's statement?" is not told by "Lukashenko once called Putin an “older
+    brother”, but later praised Russia": people named before the verb, none of them the doer.
+    "He praised it" may be anyone's."""
+    doer = {w for w in event.doers if w in named}
+    told = forms(event.verb)
+    verb = next((m.start() for m in re.finditer(r"[\w’'-]+", sentence) if told & set(terms(m.group()))), len(sentence))
+    before = _named_in(sentence[:verb], named)
+    return bool(doer) and bool(before) and not any(_same_name(w, doer) for w in before)
+
+
+def _named_in(text: str, named: dict[str, str]) -> list[str]:
+    """The people of `named` (by surname, as `rag.evidence.people` keys them) that `text` names, in
+    order: a surname capitalised ("Ned Price said", not "a new price for gas")."""
+    found = ((m.start(), key) for key, name in named.items()
+             if (m := re.search(rf"\b{re.escape(name.split()[-1])}\b", text)))
+    return [key for _, key in sorted(found)]
 
 
 def _followed_by(text: str, told: frozenset[str], particle: str) -> bool:
@@ -208,7 +247,8 @@ def _followed_by(text: str, told: frozenset[str], particle: str) -> bool:
     return any(particle in said[i + 1 : i + 3] and told & set(terms(w)) for i, w in enumerate(said))
 
 
-def _unattested(question: str, ranked: list[Candidate], similarity: float) -> Verdict | None:
+def _unattested(question: str, ranked: list[Candidate], similarity: float,
+                named: dict[str, str] | None = None) -> Verdict | None:
     """A why- or who-question whose event no sentence found tells is refused; one whose event the best
     sentence telling it denies ("does not include sending troops") is corrected with it. When
     the evidence restates the question (`RESTATED`) and no sentence tells the event in its words,
@@ -218,7 +258,7 @@ def _unattested(question: str, ranked: list[Candidate], similarity: float) -> Ve
     event = premise(question)
     if event is None:
         return None
-    told = attested(event, ranked)
+    told = attested(event, ranked, named)
     if told:  # the best telling only, like the best evidence below: a later "not" is often about something else
         return Verdict(False, "corrected", "The articles say otherwise:", told[0]) \
             if denied_premise(question, told[0].text) else None
@@ -341,7 +381,57 @@ def contradicted_place(question: str, sentence: str, ranked: list[Candidate], co
     return ""
 
 
-SETTING = re.compile(r"\b(?:in|at|to|during|from)\s+(?=((?:[\w’'-]+\s+){0,3}))")  # "at the Munich Security Conference"
+# "the Belarusian general", "a top Ukrainian general": a nationality before a role
+NATIONAL_ROLE = re.compile(rf"\b([A-Za-z]+)\s+({ROLE})\b", re.IGNORECASE)
+TOLD_AS_ASKED = 0.5  # share of the question's terms the correcting sentence holds: it tells the same act
+
+
+def contradicted_nationality(question: str, ranked: list[Candidate], context: str) -> tuple[str, Candidate] | None:
+    """Who the best evidence says did what the question has a person of another nationality do,
+    when the passages (`context`) never use the question's description: "Who was the Belarusian
+    general who told the Economist ..." against "Valery Zaluzhniy (the top Ukrainian general) told
+    the Economist ..." gives "Ukrainian general" and that sentence."""
+    for nation, role in NATIONAL_ROLE.findall(question):
+        if not DEMONYM.match(nation.capitalize()) or f"{nation} {role}".lower() in context.lower():
+            continue
+        for best in (c for c in ranked[:CORRECTION_DEPTH] if c.own >= TOLD_AS_ASKED):
+            for other, said in NATIONAL_ROLE.findall(best.text):
+                if DEMONYM.match(other) and other.lower() != nation.lower() and _stem(said) == _stem(role):
+                    return f"{other} {said}", best
+    return None
+
+
+# "What did the Kremlin say about the call?", "what details did the Kremlin give"; not "has the Kremlin said
+# anything", which "The Kremlin has yet to provide any statement" answers
+ASKED_TO_SAY = re.compile(r"\bwhat(?:\s+\w+){0,2}\s+(?:did|does|has|have)\s+(?:the\s+)?"
+                          r"([\w’'-]+(?:\s+[\w’'-]+)?)\s+(?:\w+\s+)?(?:say|said|give|gave|reveal|revealed|disclose|"
+                          r"disclosed|comment|commented|announce|announced|confirm|confirmed|tell|told|provide|provided)\b",
+                          re.IGNORECASE)
+# the last words before a denial, where the one it denies of stands: "The Kremlin has yet to", not
+# "... Lukashenko's press service quoted him as telling reporters, without giving details"
+SUBJECT_NEAR = 3
+STATEMENT = re.compile(r"\b(?:statement|comment|say|said|confirm|details?|respon[sd]\w*|remarks?|word)\b", re.IGNORECASE)
+
+
+def kept_silent(question: str, ranked: list[Candidate]) -> Candidate | None:
+    """The best sentence telling of the one the question asks to have said something, when it says
+    they have said nothing: "what did the kremlin eventually say about the call" against "The
+    Kremlin has yet to provide any statement about the conversation" (the denial right after the
+    name); not when a sentence ranked above has them say something ("The Kremlin said the two
+    leaders will focus on ...")."""
+    asked = ASKED_TO_SAY.search(question)
+    speaker = {w for w in words(asked.group(1)) if w not in STOPWORDS} if asked else set()
+    for c in ranked[:DENIAL_DEPTH] if speaker else ():
+        if denial := DENIAL.search(c.text):
+            subject = re.findall(r"[\w’'-]+", c.text[: denial.start()])[-SUBJECT_NEAR:]
+            if any(w[0].isupper() and w.lower() in speaker for w in subject) and STATEMENT.search(c.text, denial.end()):
+                return c
+        if re.search(rf"\b(?:{'|'.join(map(re.escape, speaker))})\s+{SPEAKING}\b", c.text, re.IGNORECASE):
+            return None
+    return None
+
+
+SETTING = re.compile(r"\b(?:in|at|to|during|from|about)\s+(?=((?:[\w’'-]+\s+){0,3}))")  # "at the Munich Security Conference"
 
 
 def contradicted_doer(question: str, ranked: list[Candidate], context: str) -> tuple[str, Candidate] | None:
@@ -352,13 +442,13 @@ def contradicted_doer(question: str, ranked: list[Candidate], context: str) -> t
     People are those the passages (`context`) name (`rag.evidence.people`)."""
     named = people(context)
     asked = {w for w in words(question) if w in named}
-    if not asked:
-        return None
+    if not asked or re.match(r"\W*(?:(?:and|so|but)\s+)?(?:who|whom)\b", question, re.IGNORECASE):
+        return None  # "who ... mocked Putin's claim" asks who acted: Putin is not said to
     for where in _settings(question, context, set(named)):
-        if any(where in words(c.text) and asked & set(words(c.text)) for c in ranked):
+        if any(where in words(c.text) and asked & set(_named_in(c.text, named)) for c in ranked):
             continue  # some sentence puts the question's person there
         for best in (c for c in ranked[:CORRECTION_DEPTH] if where in words(c.text)):
-            others = [w for w in dict.fromkeys(words(best.text)) if w in named and not _same_name(w, asked)]
+            others = [w for w in _named_in(best.text, named) if not _same_name(w, asked)]
             if others:
                 return named[others[0]], best
     return None

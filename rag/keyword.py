@@ -52,7 +52,7 @@ from rag.types import Filters
 
 # Bump when the schema, `rag.text.terms`, `rag.text.acronyms` or `rag.text.is_digest` changes: an index in
 # another format is rebuilt
-FORMAT = "tantivy-5"
+FORMAT = "tantivy-6"  # 6: typographic apostrophes made plain ("shouldn’t" is a stopword)
 STATE_ID = "\x00state"  # the id of the document holding the SyncState; no chunk id starts with NUL
 WRITER_HEAP = 50_000_000  # bytes tantivy buffers before flushing a segment (its minimum is 15 MB)
 

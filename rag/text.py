@@ -38,8 +38,9 @@ def _stemmer() -> Stemmer.Stemmer:
 
 
 def words(text: str) -> list[str]:
-    """Lower-cased words and numbers, possessives folded ("Putin's" -> "putin")."""
-    return [re.sub(r"['’]s$", "", w.lower()) for w in WORD.findall(text)]
+    """Lower-cased words and numbers, possessives folded ("Putin's" -> "putin"), typographic
+    apostrophes made plain ("shouldn’t" is the stopword "shouldn't")."""
+    return [re.sub(r"'s$", "", w.lower().replace("’", "'")) for w in WORD.findall(text)]
 
 
 def terms(text: str) -> list[str]:
@@ -50,6 +51,8 @@ def terms(text: str) -> list[str]:
     return stems
 
 
+# "Belarusian state news agency", "Russian troops": a nationality describing the noun after it.
+DEMONYM = re.compile(r"^[A-Z][a-z]+(?:an|ese|ish|ic)$")
 # Capitalised words, with the small words a name's acronym skips between them ("Commonwealth
 # of Independent States" is CIS; "and" joins two names more often than it is inside one)
 _NAME_RUN = re.compile(r"[A-Z][\w’'-]*(?:\s+(?:(?:of|the|for|on|in|de)\s+)*[A-Z][\w’'-]*)+")

@@ -40,17 +40,21 @@ from rag.extractive import (
 )
 from rag.judge import (
     Event,
+    attested,
     contradicted_doer,
     contradicted_figure,
+    contradicted_nationality,
     contradicted_place,
     denied_premise,
     judge,
+    kept_silent,
     premise,
     quotes_asked,
     says_the_rest,
     spelled_out,
     stands_for,
 )
+from rag.text import terms, words
 from rag.types import Candidate, Chunk, Passage
 
 from .conftest import SHARED, questions
@@ -280,16 +284,18 @@ def test_a_fact_said_in_other_words_is_answered(seed_rag: Rag) -> None:
 
 
 def test_a_why_question_names_the_event_it_takes_for_granted() -> None:
+    lukashenko = frozenset({"lukashenko"})
     assert premise("Why did Lukashenko send Belarusian troops into Ukraine?") == \
-        Event("send", "", frozenset({"belarusian", "troop", "ukrain"}))
-    assert premise("why did lukashenko call off his china visit") == Event("call", "off", frozenset({"china", "visit"}))
+        Event("send", "", frozenset({"belarusian", "troop", "ukrain"}), lukashenko)
+    assert premise("why did lukashenko call off his china visit") == \
+        Event("call", "off", frozenset({"china", "visit"}), lukashenko)
     assert premise("why do people in belarus support lukashenko").verb == "support"  # "people" is the subject
     assert premise("why did ukraine's top general warn of an offensive").verb == "warn"  # not "top"
     # agreeing or deciding to do it takes the doing for granted; wanting or refusing to does not
     assert premise("Why did Lukashenko agree at the Moscow meeting to send troops?") == \
-        Event("send", "", frozenset({"troop"}))
+        Event("send", "", frozenset({"troop"}), lukashenko)
     assert premise("Why did Lukashenko agree at the February 2023 Moscow meeting to send troops?") == \
-        Event("send", "", frozenset({"troop"}))  # where and when the agreeing was come in between
+        Event("send", "", frozenset({"troop"}), lukashenko)  # where and when the agreeing was come in between
     assert premise("why did he want to join the war") is None
     # no event to check: a generic verb, one leading into another, two verbs in a row (which is the
     # event is a guess), a noun after a determiner, not a "why did" question
@@ -746,3 +752,82 @@ def test_restating_leaves_yes_or_no_questions_and_only_bare_requests_for_more_ar
     assert [r.score for r in rows] == [0.8, 0.5]
     assert SEQUEL.search("with whose help?") and not SEQUEL.search("on what date?")
     assert counts("Nine. In 2020. 1,000.") == ["nine", "1,000"]
+
+
+def test_how_long_ago_asks_when_and_a_year_ago_answers_it(seed_rag: Rag) -> None:
+    asked = "How long ago, according to the Washington Post, did Putin use forces based in Belarus to try to take Kyiv?"
+    assert expected_type(asked) == "date" and expected_type("how long did the call last?") == "quantity"
+    assert has_type("A year ago, Putin used Russian forces stationed in Belarus.", "date", asked)
+    res = seed_rag.answer(asked)
+    assert "A year ago" in first_sentence(res.text) and res.citations[0].verified, res.text
+
+
+def test_a_quotation_the_question_repeats_with_who_said_it_gives_way_to_the_next_sentence(seed_rag: Rag) -> None:
+    assert words("shouldn’t overlook") == ["shouldn't", "overlook"] and terms("shouldn’t") == []
+    asked = "Why does Tikhanovskaya say Belarus shouldn't be overlooked right now?"
+    rows = [Candidate(1, "“Belarus shouldn’t be overlooked,” Tikhanovskaya said.", 0.7, own=0.5, position=0),
+            Candidate(1, "“It’s important for our regional European security.", 0.3, position=1)]
+    restating(rows, asked)
+    assert rows[1].score > rows[0].score
+    res = seed_rag.answer(asked)
+    assert "European security" in first_sentence(res.text), res.text
+
+
+def test_a_person_of_the_wrong_nationality_is_corrected_with_the_one_the_articles_give(seed_rag: Rag) -> None:
+    told = Candidate(1, "Valery Zaluzhniy (the top Ukrainian general) told the Economist that Russia had "
+                        "200,000 troops ready.", 0.8, own=0.8)
+    asked = "Who was the Belarusian general who told the Economist Russia had 200,000 troops ready?"
+    assert contradicted_nationality(asked, [told], told.text) == ("Ukrainian general", told)
+    assert contradicted_nationality(asked.replace("Belarusian", "Ukrainian"), [told], told.text) is None
+    assert contradicted_nationality(asked, [told], told.text + " A Belarusian general said so.") is None
+    assert contradicted_nationality(asked, [Candidate(1, told.text, 0.8, own=0.2)], told.text) is None  # another act
+    res = seed_rag.answer(asked)
+    assert res.refusal == "corrected" and "Ukrainian general" in res.text and res.citations[0].verified, res.text
+
+
+def test_an_act_told_of_someone_else_does_not_attest_the_question_s_premise(seed_rag: Rag) -> None:
+    asked = "Why did Ned Price praise Putin's statement that Russia wasn't trying to take over Belarus?"
+    event = premise(asked)
+    assert event is not None and event.verb == "praise" and event.doers == {"ned", "price"}
+    named = {"price": "Ned Price", "lukashenko": "Lukashenko", "putin": "Putin"}
+    other = Candidate(1, "Lukashenko once called Putin an older brother, but later praised Russia's statement.", 0.5)
+    pronoun = Candidate(1, "He praised Putin's statement.", 0.5)
+    assert attested(event, [other, pronoun], named) == [pronoun]
+    assert attested(event, [other], {}) == [other]  # nobody known: no one to tell it of
+    res = seed_rag.answer(asked)
+    assert res.refused and not res.citations, res.text
+
+
+def test_a_single_surname_that_speaks_is_a_person_but_not_what_is_said_of_or_a_common_word() -> None:
+    context = "In Moscow, Lukashenko said Belarus was ready. Lukashenko has said Armenia can’t avoid it. " \
+              "Critics said so. “We agree,” said Peskov. The gas price fell."
+    assert people(context) == {"lukashenko": "Lukashenko", "peskov": "Peskov"}
+    price = Candidate(1, "The price of gas for Belarus fell.", 0.9)
+    about = Candidate(1, "In Moscow, Lukashenko said that Belarus was ready to build attack planes.", 0.8)
+    named = f"{context} When Ned Price, spokesperson for the US State Department, was asked, he spoke."
+    asked = "What did Ned Price say about Belarus building jets?"
+    assert contradicted_doer(asked, [price, about], named) == ("Lukashenko", about)
+    assert contradicted_doer("Who at the State Department mocked Lukashenko's claim about Belarus?", [price, about],
+                             named) is None  # a who-question asks who acted
+
+
+def test_what_someone_said_is_answered_by_the_sentence_saying_they_have_said_nothing(seed_rag: Rag) -> None:
+    silent = Candidate(1, "The Kremlin has yet to provide any statement about the conversation.", 0.5)
+    other = Candidate(1, "Lukashenko said he held a long conversation with Putin.", 0.6)
+    said = Candidate(1, "The Kremlin said the two leaders will focus on integration.", 0.6)
+    asked = "what did the kremlin eventually say about the long putin-lukashenko phone call?"
+    assert kept_silent(asked, [other, silent]) is silent
+    assert kept_silent("And what did the Kremlin say the two would focus on?", [said, silent]) is None
+    assert kept_silent("has the kremlin said anything about it?", [other, silent]) is None  # "yet to" answers it
+    far = Candidate(1, "A channel linked to Lukashenko's press service quoted him, without giving details.", 0.6)
+    assert kept_silent("What secret did Lukashenko tell reporters?", [far]) is None
+    res = seed_rag.answer(asked)
+    assert res.refusal == "corrected" and "yet to provide" in res.text and res.citations[0].verified, res.text
+
+
+def test_a_short_last_answer_is_not_given_again_when_the_follow_up_asks_what_came_next() -> None:
+    said = "He replied: “As if I could not agree” [1]."
+    rows = [Candidate(1, "Lukashenko answered: “As if I could not agree.”", 0.8, position=8),
+            Candidate(1, "“Well, we are all busy people,” Putin said.", 0.5, position=9)]
+    follow_on(rows, said, "what did putin say next?")
+    assert rows[1].score > rows[0].score
