@@ -110,6 +110,11 @@ DURATION = re.compile(rf"(?:\b\d[\d,.]*|\b(?:a|an|one|two|three|four|five|six|se
                       rf"fifteen|twenty|thirty|forty|fifty|several|many|few|a few|dozens of|hundreds of))[- ]{_UNIT}\b"
                       rf"(?![- ](?:old|ago)\b)|\bsince\s+(?:\w+\s+)?(?:19|20)\d{{2}}\b|"
                       rf"\b(?:all|the whole|the entire)\s+(?:day|night|week|month|year)\b", re.IGNORECASE)
+# "when will the war be over", "when does she say the war will be over": a time to come
+FUTURE_WHEN = re.compile(r"\bwhen\s+(?:will|would|could|can|should)\b|\bwhen\s+(?:does|do|did)\s+(?:[\w’'-]+\s+){1,3}?"
+                         r"(?:say|think|expect|believe|predict|hope)\s+(?:that\s+)?(?:[\w’'-]+\s+){1,4}?(?:will|would)\b",
+                         re.IGNORECASE)
+FUTURE = re.compile(r"\b(?:will|would|next|expected|due|scheduled|plans?|is to|are to|set to|going to)\b", re.IGNORECASE)
 AGO = re.compile(rf"\b[\w-]+\s+{_UNIT}\s+ago\b", re.IGNORECASE)
 CONDITION_ASKED = re.compile(r"\b(?:under|on|in) what (?:conditions?|circumstances?|terms|case)\b")
 CONDITIONAL = re.compile(r"\b(?:if|unless|provided|as long as|on condition|only when|in case)\b", re.IGNORECASE)
@@ -222,6 +227,9 @@ def is_synthesis(question: str) -> bool:
 def has_type(sentence: str, kind: str, question: str) -> bool:
     if kind == "date" and re.search(r"\b(what|which) year\b", question, re.IGNORECASE):
         return bool(YEAR.search(sentence))  # a weekday does not say which year
+    if kind == "date" and FUTURE_WHEN.search(question):  # a time to come, or what it waits for: not "on Friday"
+        return bool(re.search(r"\b(until|once|by the time|as soon as|after|before)\b", sentence, re.IGNORECASE)) or \
+            bool(DATE_WORDS.search(sentence) and FUTURE.search(sentence))
     if kind == "date":  # "until Belarus is free" answers "when will the war be over" too; "since 2019" does
         lowered = question.lower()  # not answer "when did he arrive on his first trip since 2019"
         return any(m.group().lower() not in lowered for m in DATE_WORDS.finditer(sentence)) or \
@@ -336,7 +344,7 @@ def _date_bonus(sentence: str, question: str) -> float:
         return 0.2 if re.search(r"\bsince\b", sentence) and DATE_WORDS.search(sentence) else -0.1
     if EARLIER.search(asked) and FIRST_SINCE.search(sentence):
         return FIRST_SINCE_BONUS  # news says "the last visit before" as "the first visit since June 2019"
-    if re.search(r"\bwhen (will|would|could|can|should)\b", asked):  # "not until Belarus is free"
+    if FUTURE_WHEN.search(asked):  # "not until Belarus is free"
         return 0.15 if re.search(r"\b(until|once|by the time)\b", sentence) else 0.0
     found = [d for d in DAY_DATE.findall(sentence) if d.lower() not in asked]
     days = [d for d in found if not _reference_day(d, asked)]

@@ -831,3 +831,17 @@ def test_a_short_last_answer_is_not_given_again_when_the_follow_up_asks_what_cam
             Candidate(1, "“Well, we are all busy people,” Putin said.", 0.5, position=9)]
     follow_on(rows, said, "what did putin say next?")
     assert rows[1].score > rows[0].score
+
+
+def test_when_someone_says_a_thing_will_happen_asks_for_a_time_to_come_or_what_it_waits_for(seed_rag: Rag) -> None:
+    asked = "when does she say the war will be over?"
+    history = [("Who is the exiled Belarusian opposition leader in the Washington Post piece?",
+                "That's Svetlana Tikhanovskaya, who spoke at the Munich Security Conference [1].")]
+    res = seed_rag.answer(asked, history)
+    assert "free and democratic" in first_sentence(res.text), res.text
+    assert has_type("The war will not be over until Belarus is free and democratic.", "date", asked)
+    assert not has_type("Tikhanovskaya on Friday called for a coalition of countries.", "date", asked)
+    assert has_type("Putin is to travel to Belarus on Monday.", "date", "when will putin travel to belarus?")
+    # a past event the question describes with "would" is not a time to come
+    assert has_type("He held a news conference on Thursday.", "date",
+                    "when did lukashenko hold the press conference where he said belarus would only fight if attacked")
