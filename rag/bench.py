@@ -397,7 +397,7 @@ def answers_table(answers: dict[str, Any]) -> list[str]:
 
 
 SETTINGS_SHOWN = ("chunk_size", "chunk_overlap", "embed_backend", "embed_batch_size", "top_k", "fetch_k", "rrf_k",
-                  "bm25_weight", "article_weight", "recency_weight", "recency_half_life", "digest_weight")
+                  "bm25_weight", "article_weight", "recency_weight", "recency_half_life", "digest_weight", "lead_weight")
 
 
 def open_rag(settings: Settings) -> Rag:

@@ -260,7 +260,8 @@ def name_words_of(run: str) -> list[str]:
     Lukashenko": Belarusian, Alexander, Lukashenko), or none when it is not a person's: fewer than
     two such words, or an organisation's ("US State Department")."""
     names = [w.strip("’'") for w in run.split() if w.lower() not in STOPWORDS and not CALENDAR.match(w)
-             and not re.fullmatch(ROLE, w, re.IGNORECASE) and "." not in w]
+             and not re.fullmatch(ROLE, w, re.IGNORECASE) and "." not in w
+             and not re.search(r"-[a-z]", w)]  # "the Soviet-designed Sukhoi jet" names a designer, not a person
     return names if len(names) >= 2 and not set(terms(run)) & ORGANISATION else []
 
 

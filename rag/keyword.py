@@ -50,9 +50,9 @@ import tantivy
 from rag.text import acronyms, is_digest, terms
 from rag.types import Filters
 
-# Bump when the schema, `rag.text.terms`, `rag.text.acronyms` or `rag.text.is_digest` changes: an index in
-# another format is rebuilt
-FORMAT = "tantivy-6"  # 6: typographic apostrophes made plain ("shouldn’t" is a stopword)
+# Bump when the schema, what `_document` stores, `rag.text.terms`, `rag.text.acronyms` or `rag.text.is_digest`
+# changes: an index in another format is rebuilt
+FORMAT = "tantivy-7"  # 6: typographic apostrophes made plain ("shouldn’t" is a stopword); 7: the lead flag
 STATE_ID = "\x00state"  # the id of the document holding the SyncState; no chunk id starts with NUL
 WRITER_HEAP = 50_000_000  # bytes tantivy buffers before flushing a segment (its minimum is 15 MB)
 
@@ -65,6 +65,11 @@ class KeywordDoc:
     outlet: str
     published: str
     title: str = ""
+    start: int = 0  # where the passage starts in its article's text
+
+
+# A passage starting this near its article's beginning is its lead: in news, the gist of the story
+LEAD_CHARS = 300
 
 
 class About(NamedTuple):
@@ -73,6 +78,7 @@ class About(NamedTuple):
     article: str
     published: str  # ISO date, or "" unknown
     digest: bool = False  # its article is a digest of many stories (`rag.text.is_digest`)
+    lead: bool = False  # the passage opens its article (LEAD_CHARS)
 
 
 @dataclass(frozen=True)
@@ -99,6 +105,7 @@ def _schema(passages: bool) -> tantivy.Schema:
     builder.add_bytes_field("state", stored=True)
     if passages:
         builder.add_integer_field("digest", stored=True)  # 1: the article is a digest of many stories
+        builder.add_integer_field("lead", stored=True)  # 1: the passage opens its article
         builder.add_bytes_field("title_terms", stored=True)
         builder.add_bytes_field("passage_terms", stored=True)
     return builder.build()
@@ -157,16 +164,16 @@ class KeywordIndex:
         return self._count(self._article_searcher)
 
     def about(self, ids: Sequence[str]) -> dict[str, About]:
-        """Article, publication date and digest flag of each chunk id the index holds. On every
+        """Article, publication date, digest and lead flags of each chunk id the index holds. On every
         retrieval, for about 600 ids: one search for exactly that many hits (not a count first),
-        four fields kept of each document."""
+        five fields kept of each document."""
         searcher = self._searcher
         hits = searcher.search(tantivy.Query.term_set_query(SCHEMA, "id", list(ids)), max(len(ids), 1)).hits
         found = {}
         for _, address in hits:
             doc = searcher.doc(address)
             found[str(doc.get_first("id"))] = About(str(doc.get_first("article")), _iso(int(doc.get_first("day") or 0)),
-                                                    bool(doc.get_first("digest")))
+                                                    bool(doc.get_first("digest")), bool(doc.get_first("lead")))
         return found
 
     def ids_of(self, article_ids: Sequence[str]) -> set[str]:
@@ -378,7 +385,7 @@ def _document(doc: KeywordDoc) -> tantivy.Document:
     spells out ("CIS" for "Commonwealth of Independent States": `rag.text.acronyms`)."""
     title, passage = " ".join(terms(doc.title)), " ".join(terms(doc.text) + terms(" ".join(acronyms(doc.text))))
     return tantivy.Document(id=doc.id, article=doc.article_id, outlet=doc.outlet.lower(), day=_day(doc.published),
-                            digest=int(is_digest(doc.title)), body=f"{title} {passage}", title_terms=title.encode(),
+                            digest=int(is_digest(doc.title)), lead=int(doc.start < LEAD_CHARS), body=f"{title} {passage}", title_terms=title.encode(),
                             passage_terms=passage.encode())
 
 

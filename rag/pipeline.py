@@ -87,7 +87,7 @@ class Rag:
             bm25_weight=self.settings.bm25_weight, article_weight=self.settings.article_weight,
             recency_weight=self.settings.recency_weight,
             recency_half_life=self.settings.recency_half_life, recent_days=self.settings.recent_days,
-            digest_weight=self.settings.digest_weight,
+            digest_weight=self.settings.digest_weight, lead_weight=self.settings.lead_weight,
         )
         self.indexer = Indexer(self.store, self.embedder, self.chunker, self.keyword, self.sync,
                                self.settings.max_article_chars)

@@ -61,6 +61,9 @@ class Settings(BaseSettings):
     # A digest of many stories ("5 things to know for June 17"; `rag.text.is_digest`) is weak
     # evidence for any one of them: its passages' scores are multiplied by this (session 14).
     digest_weight: float = Field(0.7, ge=0, le=1)
+    # The passage opening its article (its first 300 characters: `rag.keyword.LEAD_CHARS`) has its
+    # score multiplied by 1 + lead_weight: news puts the gist first (session 17, RealTimeQA tune half).
+    lead_weight: float = Field(0.1, ge=0)
     embed_batch_size: int = Field(64, ge=1)
     embed_backend: Literal["onnx-int8", "torch"] = "onnx-int8"
     # An OpenAI-compatible embedding server (rag/embed_http.py): when set, it embeds instead of

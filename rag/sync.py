@@ -50,7 +50,7 @@ def read_chunks(store: ChunkReader, ids: Sequence[str]) -> list[Chunk]:
 
 
 def keyword_doc(chunk: Chunk) -> KeywordDoc:
-    return KeywordDoc(chunk.id, chunk.text, chunk.article_id, chunk.outlet, chunk.published, chunk.title)
+    return KeywordDoc(chunk.id, chunk.text, chunk.article_id, chunk.outlet, chunk.published, chunk.title, chunk.start)
 
 
 class KeywordSync:

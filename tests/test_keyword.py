@@ -10,7 +10,7 @@ import threading
 from datetime import date
 from pathlib import Path
 
-from rag.keyword import About, KeywordDoc, KeywordIndex, SyncState
+from rag.keyword import LEAD_CHARS, About, KeywordDoc, KeywordIndex, SyncState
 from rag.types import Filters
 
 DOCS = [
@@ -35,7 +35,7 @@ def test_search_filters_and_statistics_survive_reopening(tmp_path: Path) -> None
     assert _ids(index.search("talks", 5, Filters(date_to=date(2024, 1, 1)))) == ["3"]  # a range needs a date
     assert _ids(index.search("talks", 5, Filters(article_ids=("b",)))) == ["2"]
     assert index.search("nothing matches", 5) == [] and index.search("???", 5) == []
-    assert index.about(["1", "2", "gone"]) == {"1": About("a", "2022-12-19"), "2": About("b", "")}
+    assert index.about(["1", "2", "gone"]) == {"1": About("a", "2022-12-19", lead=True), "2": About("b", "", lead=True)}
     assert index.ids_of(["a", "c"]) == {"1", "3"} and sorted(index.ids) == ["1", "2", "3"]
     assert index.undated() == 1
     assert index.knows("minsk") and not index.knows("unseen")
@@ -57,7 +57,16 @@ def test_a_digests_passages_are_known_as_such(tmp_path: Path) -> None:
                             title="5 things to know for June 17: Minsk, Covid, Ukraine"),
                  KeywordDoc("s1", "Putin visited Minsk.", "s", "CNN", "2022-06-17", title="Putin visits Minsk")],
                 [], SyncState("e", {}))
-    assert index.about(["d1", "s1"]) == {"d1": About("d", "2022-06-17", True), "s1": About("s", "2022-06-17")}
+    assert index.about(["d1", "s1"]) == {"d1": About("d", "2022-06-17", True, True), "s1": About("s", "2022-06-17", lead=True)}
+
+
+def test_the_passage_opening_its_article_is_known_as_its_lead(tmp_path: Path) -> None:
+    """A story's gist comes first: the passage starting within LEAD_CHARS of its article's text."""
+    index = KeywordIndex(tmp_path / "kw")
+    index.apply([KeywordDoc("s1", "Putin visited Minsk.", "s", "CNN", "", start=0),
+                 KeywordDoc("s2", "Earlier, he had been to Sochi.", "s", "CNN", "", start=LEAD_CHARS)],
+                [], SyncState("e", {}))
+    assert index.about(["s1", "s2"]) == {"s1": About("s", "", lead=True), "s2": About("s", "")}
 
 
 def test_resembles_finds_a_typo_of_an_indexed_word_but_not_another_name(tmp_path: Path) -> None:

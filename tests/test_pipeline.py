@@ -7,6 +7,7 @@ import shutil
 import pytest
 
 from rag import REFUSAL, Filters, IngestError, QuestionError, Rag, RagError, Settings
+from rag.keyword import LEAD_CHARS
 from rag.pipeline import default_corpus
 
 from .conftest import DEV_SET, questions
@@ -128,3 +129,12 @@ def test_user_errors_are_rag_errors_with_advice(seed_rag, tmp_path):
         seed_rag.index([tmp_path / "missing"])
     with pytest.raises(RagError, match="Unknown generator"):
         seed_rag.answer("Who is Putin?", generator="gpt-17")
+
+
+def test_the_passages_an_indexed_article_opens_with_are_its_lead(seed_rag):
+    ids = list(seed_rag.keyword.ids)
+    about, chunks = seed_rag.keyword.about(ids), seed_rag.store.get(ids)
+    first = {a: min(c.start for c in chunks.values() if c.article_id == a) for a in {c.article_id for c in chunks.values()}}
+    assert all(about[cid].lead == (chunk.start < LEAD_CHARS) for cid, chunk in chunks.items())
+    assert all(about[cid].lead for cid, chunk in chunks.items() if chunk.start == first[chunk.article_id])
+    assert not all(about[cid].lead for cid in ids)

@@ -76,6 +76,25 @@ def test_an_articles_whole_text_score_lifts_all_its_passages_relative_to_the_que
     assert fused["old2"] == 0.58 + 0.3 * 0.5 + 0.2 * 0.5
 
 
+class Archive(KeywordIndex):
+    """A keyword index holding more articles than one search's candidates."""
+
+    @property
+    def articles(self) -> int:
+        return 10_000
+
+
+def test_in_an_archive_the_passage_opening_its_article_counts_more() -> None:
+    about = {"l1": About("lead", "", lead=True), "b1": About("body", "")}
+    dense = [("b1", 0.64), ("l1", 0.60)]  # the other story's paragraph matches a little better
+    archive = HybridRetriever(store=None, keyword=Archive(Path("/nonexistent")), embedder=None, lead_weight=0.1)
+    assert [cid for cid, _ in archive._rank(dense, [], about, None)] == ["l1", "b1"]  # 0.66 against 0.64
+    # a handful of articles (every one in play): a question is about a detail, not the gist
+    few = HybridRetriever(store=None, keyword=KeywordIndex(Path("/nonexistent")), embedder=None, lead_weight=0.1)
+    few.fetch_k = 10_000
+    assert [cid for cid, _ in few._rank(dense, [], about, None)] == ["b1", "l1"]
+
+
 def test_a_digest_of_many_stories_yields_to_the_storys_own_article() -> None:
     about = {"d1": About("digest", "2022-06-17", True), "s1": About("story", "2022-06-16")}
     dense = [("d1", 0.70), ("s1", 0.62)]  # the digest's line on the story matches a little better
