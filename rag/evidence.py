@@ -201,9 +201,19 @@ def expected_type(question: str) -> str:
         return "quantity"
     if PERSON_ASKED.search(q):
         return "person"
-    if re.match(r"(who|whom|whose)\b|what(?:['’]s| is| was| are| were)? (?:the |their |his |her )?names?\b", rest):
+    if re.match(r"(who|whom|whose)\b|what(?:['’]s| is| was| are| were)? (?:the |their |his |her )?names?\b", rest) \
+            or NAMED_KIND.match(rest):
         return "name"
     return "any"
+
+
+# "Which city", "what exhibition", "which air base": kinds of thing known by their names ("St. Petersburg"),
+# so a sentence naming none ("a high-profile event at the Russian Museum") does not say which
+NAMED_KIND = re.compile(
+    r"(?:what|which)\s+(?:[\w’'-]+\s+){0,2}?(?:city|cities|town|towns|village|country|countries|capital|region|"
+    r"province|newspaper|newspapers|paper|publication|outlet|agency|base|airport|museum|exhibition|company|firm|"
+    r"team|club|party|operation|alliance|treaty|bank|ship|channel|station|network|university|hospital|prison|hotel|"
+    r"palace|venue|stadium)\b", re.IGNORECASE)
 
 
 # "Who wrote the Bloomberg piece?", "When was the story published?": about the article itself,
@@ -250,8 +260,8 @@ def has_type(sentence: str, kind: str, question: str) -> bool:
         asked = set(words(question))
         # A capitalised word the question does not contain, other than a sentence-initial
         # function word ("They ...") or a weekday or month.
-        return any(t[0].isupper() and not CALENDAR.match(t) and not set(words(t)) <= asked | STOPWORDS
-                   for t in re.findall(r"[\w’'-]+", sentence))
+        return any(t[0].isupper() and not CALENDAR.match(t) and not set(words(t)) <= asked | STOPWORDS | ASKING
+                   for t in re.findall(r"[\w’'-]+", sentence))  # "Last week, ..." names nothing
     return True
 
 

@@ -845,3 +845,15 @@ def test_when_someone_says_a_thing_will_happen_asks_for_a_time_to_come_or_what_i
     # a past event the question describes with "would" is not a time to come
     assert has_type("He held a news conference on Thursday.", "date",
                     "when did lukashenko hold the press conference where he said belarus would only fight if attacked")
+
+
+def test_a_kind_of_thing_known_by_its_name_is_answered_only_by_a_name(seed_rag: Rag) -> None:
+    asked = "What exhibition did Putin and Lukashenko go to see at the Russian Museum?"
+    assert expected_type(asked) == "name" and expected_type("In which city were the talks held?") == "name"
+    assert expected_type("what kind of military unit have they set up?") == "any"
+    event = "On Tuesday morning, the Russian leader picked up Lukashenko and the two drove to an event at the Russian Museum."
+    assert not has_type(event, "name", asked)
+    assert has_type("They visited the “Peter the Great” exhibition.", "name", asked)
+    assert not has_type("Last week, three warplanes were sent.", "name", "which air base did the warplanes come from?")
+    res = seed_rag.answer(asked)
+    assert res.refused and not res.citations, res.text
