@@ -14,7 +14,7 @@ from dataclasses import replace
 import numpy as np
 
 import prompts
-from rag.text import STOPWORDS, is_credit, sentences, terms, words
+from rag.text import DEMONYM, STOPWORDS, is_credit, sentences, terms, words
 from rag.types import Candidate, Chunk, Passage, Prompt
 
 
@@ -202,7 +202,7 @@ def expected_type(question: str) -> str:
     if PERSON_ASKED.search(q):
         return "person"
     if re.match(r"(who|whom|whose)\b|what(?:['’]s| is| was| are| were)? (?:the |their |his |her )?names?\b", rest) \
-            or NAMED_KIND.match(rest):
+            or NAMED_KIND.match(rest) or re.search(r"\b(?:called|named|known as)\W*$", q):
         return "name"
     return "any"
 
@@ -260,8 +260,9 @@ def has_type(sentence: str, kind: str, question: str) -> bool:
         asked = set(words(question))
         # A capitalised word the question does not contain, other than a sentence-initial
         # function word ("They ...") or a weekday or month.
+        # "Last week, ..." names nothing; nor does "Russian" in "Russian and Belarusian troops"
         return any(t[0].isupper() and not CALENDAR.match(t) and not set(words(t)) <= asked | STOPWORDS | ASKING
-                   for t in re.findall(r"[\w’'-]+", sentence))  # "Last week, ..." names nothing
+                   and not DEMONYM.match(t) for t in re.findall(r"[\w’'-]+", sentence))
     return True
 
 

@@ -855,5 +855,9 @@ def test_a_kind_of_thing_known_by_its_name_is_answered_only_by_a_name(seed_rag: 
     assert not has_type(event, "name", asked)
     assert has_type("They visited the “Peter the Great” exhibition.", "name", asked)
     assert not has_type("Last week, three warplanes were sent.", "name", "which air base did the warplanes come from?")
+    called = "What were the military exercises near the border called?"
+    assert expected_type(called) == "name" and expected_type("What did Lukashenko once call Putin?") == "any"
+    assert not has_type("Exercises involving Russian and Belarusian troops took place.", "name", called)
+    assert has_type("Russia and Belarus are allied in a “Union State”.", "name", "What is their alliance called?")
     res = seed_rag.answer(asked)
     assert res.refused and not res.citations, res.text
