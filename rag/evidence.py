@@ -14,7 +14,7 @@ from dataclasses import replace
 import numpy as np
 
 import prompts
-from rag.text import DEMONYM, STOPWORDS, is_credit, sentences, terms, words
+from rag.text import DEMONYM, STOPWORDS, acronyms, is_credit, sentences, terms, words
 from rag.types import Candidate, Chunk, Passage, Prompt
 
 
@@ -519,7 +519,9 @@ class SentenceRanker:
         total, anchor_total = sum(weights.values()), sum(anchor.values()) or 1.0
         sents = [s for _, _, s in sentences(passage.chunk.text)]
         title_terms = set(terms(passage.chunk.title))
-        sent_terms = [set(terms(s)) for s in sents]
+        # a sentence spelling out "Commonwealth of Independent States" holds "CIS" too, as in keyword search;
+        # not two letters, which "su-25" shares with "Soviet Union"
+        sent_terms = [set(terms(s)) | set(terms(" ".join(a for a in acronyms(s) if len(a) >= 3))) for s in sents]
         rows = []
         for i, (sent, own) in enumerate(zip(sents, sent_terms, strict=True)):
             context = own | title_terms | (sent_terms[i - 1] if i else set()) | \

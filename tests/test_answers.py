@@ -861,3 +861,10 @@ def test_a_kind_of_thing_known_by_its_name_is_answered_only_by_a_name(seed_rag: 
     assert has_type("Russia and Belarus are allied in a “Union State”.", "name", "What is their alliance called?")
     res = seed_rag.answer(asked)
     assert res.refused and not res.citations, res.text
+
+
+def test_a_sentence_spelling_out_the_acronym_asked_about_holds_it(seed_rag: Rag) -> None:
+    res = seed_rag.answer("Where did Putin and Lukashenko hold their talks during the CIS summit?")
+    assert not res.refused and "Commonwealth of Independent States" in res.text, res.text
+    # two letters are not enough: "su-25" is no "Soviet Union"
+    assert not seed_rag.answer("why does lukashenko think the su-25 is worth producing in belarus").refused
