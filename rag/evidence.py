@@ -241,7 +241,8 @@ def has_type(sentence: str, kind: str, question: str) -> bool:
         return bool(re.search(r"\b(until|once|by the time|as soon as|after|before)\b", sentence, re.IGNORECASE)) or \
             bool(DATE_WORDS.search(sentence) and FUTURE.search(sentence))
     if kind == "date":  # "until Belarus is free" answers "when will the war be over" too; "since 2019" does
-        lowered = question.lower()  # not answer "when did he arrive on his first trip since 2019"
+        lowered, sentence = question.lower(), _without_since(sentence, question)  # not answer "when did he arrive
+        # on his first trip since 2019", nor does "since June 2019"
         return any(m.group().lower() not in lowered for m in DATE_WORDS.finditer(sentence)) or \
             bool(re.search(r"\b(until|after|before|once)\b", sentence, re.IGNORECASE)) or \
             bool(AGO.search(sentence))  # "a year ago" answers "how long ago", which has "ago" too
@@ -328,6 +329,16 @@ def _beside(match: re.Match[str], text: str) -> str:
     return " ".join([*text[: match.start()].split()[-ROLE_NEAR:], *text[match.end():].split()[:ROLE_NEAR]])
 
 
+SINCE_DATE = re.compile(rf"\bsince\s+(?:(?:early|late|mid)[- ])?(?:{_MONTH}\s+)?(?:19|20)\d{{2}}\b", re.IGNORECASE)
+
+
+def _without_since(sentence: str, question: str) -> str:
+    """`sentence` without the date a question measures from ("when did he arrive for his first visit
+    since 2019": "since June 2019" is that date, not the answer); whole for "since when"."""
+    asked = question.lower()
+    return SINCE_DATE.sub("", sentence) if re.search(r"\bsince\b", asked) and "since when" not in asked else sentence
+
+
 def counts(sentence: str) -> list[str]:
     """The numbers of a sentence that count or measure (lowercased), not its years: "in 2020."
     says when, not how many."""
@@ -341,7 +352,7 @@ def type_bonus(sentence: str, kind: str, question: str) -> float:
     one asked about: "first visit since 2019" does not say when the December 2022 visit was);
     for "how many", a number the question does not hold."""
     if kind == "date":
-        return _date_bonus(sentence, question)
+        return _date_bonus(_without_since(sentence, question), question)
     if kind == "quantity":  # a count or amount, not a year: "more than three years", not "in 2020"
         asked = set(words(question))
         return 0.1 if any(w not in asked for w in counts(sentence)) else 0.0

@@ -36,6 +36,7 @@ STANDOUT, STANDOUT_ANCHOR = 0.12, 0.25
 # soldiers ... ready for a major offensive" is answered by "Russia had 200,000 troops ready for a
 # major offensive", though it never says "soldiers"
 SAME_MEANING = 0.7
+NEARLY = 0.05  # a typed answer this close to the best sentence is the answer, not the best one's neighbour
 SYNTHESIS_ARTICLES = 5  # sentences in a summary: one per article, best articles first
 SYNTHESIS_FLOOR = 0.2  # an article's best sentence must reach this (and half the best) to be in a summary
 
@@ -86,7 +87,8 @@ class ExtractiveGenerator:
                     and (not counted or counted & set(terms(c.text)) or c.similarity >= SAME_MEANING)
                     and (not credit or is_credit(c.text))]
         good = [c for c in on_topic if has_type(c.text, kind, question)]
-        if on_topic and (not good or good[0] is not on_topic[0]) and \
+        # a sentence that answers and is nearly as good beats the best one and its neighbour
+        if on_topic and (not good or good[0].score < on_topic[0].score - NEARLY) and \
                 (pair := continued(on_topic[0], passages, kind, question)):
             return pair  # the sentence most about the question, then the one that answers it
         if not good:

@@ -868,3 +868,12 @@ def test_a_sentence_spelling_out_the_acronym_asked_about_holds_it(seed_rag: Rag)
     assert not res.refused and "Commonwealth of Independent States" in res.text, res.text
     # two letters are not enough: "su-25" is no "Soviet Union"
     assert not seed_rag.answer("why does lukashenko think the su-25 is worth producing in belarus").refused
+
+
+def test_the_date_a_question_measures_from_is_not_its_answer(seed_rag: Rag) -> None:
+    asked = "what date did putin arrive in minsk for his first belarus visit since 2019"
+    assert not has_type("This will be Putin’s first visit to Belarus since June 2019.", "date", asked)
+    assert has_type("This will be Putin’s first visit to Belarus since June 2019.", "date", "since when had he not visited?")
+    assert type_bonus("This is his first visit since June 2019.", "date", asked) <= 0
+    res = seed_rag.answer(asked)
+    assert "19 December" in first_sentence(res.text), res.text
