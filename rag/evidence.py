@@ -114,7 +114,8 @@ DURATION = re.compile(rf"(?:\b\d[\d,.]*|\b(?:a|an|one|two|three|four|five|six|se
 FUTURE_WHEN = re.compile(r"\bwhen\s+(?:will|would|could|can|should)\b|\bwhen\s+(?:does|do|did)\s+(?:[\w’'-]+\s+){1,3}?"
                          r"(?:say|think|expect|believe|predict|hope)\s+(?:that\s+)?(?:[\w’'-]+\s+){1,4}?(?:will|would)\b",
                          re.IGNORECASE)
-FUTURE = re.compile(r"\b(?:will|would|next|expected|due|scheduled|plans?|is to|are to|set to|going to)\b", re.IGNORECASE)
+FUTURE = re.compile(r"\b(?:will|would|could|may|might|likely|probably|soon|next|expect\w*|due|scheduled|plans?|"
+                    r"is to|are to|set to|going to)\b", re.IGNORECASE)  # "It is more likely to come in spring"
 AGO = re.compile(rf"\b[\w-]+\s+{_UNIT}\s+ago\b", re.IGNORECASE)
 CONDITION_ASKED = re.compile(r"\b(?:under|on|in) what (?:conditions?|circumstances?|terms|case)\b")
 CONDITIONAL = re.compile(r"\b(?:if|unless|provided|as long as|on condition|only when|in case)\b", re.IGNORECASE)

@@ -842,6 +842,7 @@ def test_when_someone_says_a_thing_will_happen_asks_for_a_time_to_come_or_what_i
     assert has_type("The war will not be over until Belarus is free and democratic.", "date", asked)
     assert not has_type("Tikhanovskaya on Friday called for a coalition of countries.", "date", asked)
     assert has_type("Putin is to travel to Belarus on Monday.", "date", "when will putin travel to belarus?")
+    assert has_type("It is more likely to come in spring.", "date", "when would the offensive come?")
     # a past event the question describes with "would" is not a time to come
     assert has_type("He held a news conference on Thursday.", "date",
                     "when did lukashenko hold the press conference where he said belarus would only fight if attacked")
