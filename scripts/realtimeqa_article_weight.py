@@ -91,6 +91,22 @@ VARIANTS: dict[str, dict[str, Any]] = {
 }
 
 
+def weight_scorer(retriever: Callable[[float], Any]) -> Callable[..., list[float]]:
+    """Hits@1/5/10 and MRR@10 of `retriever(weight)`'s own `_rank` over captured rows: the score
+    function of a one-weight sweep (digest weight, lead weight)."""
+    from rag.bench import retrieval_metrics  # the bench's own article-level measures
+
+    def top(row: dict[str, Any], weight: float) -> list[str]:
+        ranked = retriever(weight)._rank(row["dense"], row["sparse"], row["about"], row["scope"], row["articles"])
+        return list(dict.fromkeys(row["about"][cid].article for cid, _ in ranked[:40]))[:10]
+
+    def score(rows: list[dict[str, Any]], golds: dict[str, set[str]], weight: float) -> list[float]:
+        m = retrieval_metrics([top(row, weight) for row in rows], [golds[row["id"]] for row in rows])
+        return [m["hits@1"], m["hits@5"], m["hits@10"], m["mrr@10"]]
+
+    return score
+
+
 def sweep(variants: dict[str, dict[str, Any]], score: Callable[..., list[float]], heading: str = "variant") -> int:
     """The command line shared by the offline sweeps: capture once, then one table row per
     variant, `score(rows, golds, **variant)` giving Hits@1/5/10 and MRR@10, tune half only."""

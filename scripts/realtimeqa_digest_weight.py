@@ -22,7 +22,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from realtimeqa_article_weight import sweep
+from realtimeqa_article_weight import sweep, weight_scorer
 
 WEIGHTS = (1.0, 0.9, 0.8, 0.7, 0.6, 0.5, 0.3)
 
@@ -41,20 +41,8 @@ def retriever(weight: float) -> Any:
                            recency_half_life=s.recency_half_life, recent_days=s.recent_days, digest_weight=weight)
 
 
-def top_articles(row: dict[str, Any], weight: float) -> list[str]:
-    ranked = retriever(weight)._rank(row["dense"], row["sparse"], row["about"], row["scope"], row["articles"])
-    return list(dict.fromkeys(row["about"][cid].article for cid, _ in ranked[:40]))[:10]
-
-
-def metrics(rows: list[dict[str, Any]], golds: dict[str, set[str]], weight: float) -> list[float]:
-    from rag.bench import retrieval_metrics  # the bench's own article-level measures
-
-    m = retrieval_metrics([top_articles(row, weight) for row in rows], [golds[row["id"]] for row in rows])
-    return [m["hits@1"], m["hits@5"], m["hits@10"], m["mrr@10"]]
-
-
 def main() -> int:
-    return sweep({str(w): {"weight": w} for w in WEIGHTS}, metrics, heading="digest weight")
+    return sweep({str(w): {"weight": w} for w in WEIGHTS}, weight_scorer(retriever), heading="digest weight")
 
 
 if __name__ == "__main__":

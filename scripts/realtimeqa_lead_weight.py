@@ -23,7 +23,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from realtimeqa_article_weight import sweep
+from realtimeqa_article_weight import sweep, weight_scorer
 
 WEIGHTS = (0.0, 0.03, 0.05, 0.1, 0.2, 0.3)
 
@@ -46,20 +46,8 @@ def retriever(weight: float) -> Any:
                            digest_weight=s.digest_weight, lead_weight=weight)
 
 
-def top_articles(row: dict[str, Any], weight: float) -> list[str]:
-    ranked = retriever(weight)._rank(row["dense"], row["sparse"], row["about"], row["scope"], row["articles"])
-    return list(dict.fromkeys(row["about"][cid].article for cid, _ in ranked[:40]))[:10]
-
-
-def metrics(rows: list[dict[str, Any]], golds: dict[str, set[str]], weight: float) -> list[float]:
-    from rag.bench import retrieval_metrics  # the bench's own article-level measures
-
-    m = retrieval_metrics([top_articles(row, weight) for row in rows], [golds[row["id"]] for row in rows])
-    return [m["hits@1"], m["hits@5"], m["hits@10"], m["mrr@10"]]
-
-
 def main() -> int:
-    return sweep({str(w): {"weight": w} for w in WEIGHTS}, metrics, heading="lead weight")
+    return sweep({str(w): {"weight": w} for w in WEIGHTS}, weight_scorer(retriever), heading="lead weight")
 
 
 if __name__ == "__main__":
