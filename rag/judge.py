@@ -92,9 +92,10 @@ def judge(question: str, ranked: list[Candidate], known: Callable[[str], bool], 
             return Verdict(False, "corrected", f"The articles give a different figure: “{figure}”.", best)
         if place := contradicted_place(question, best.text, ranked, context):
             return Verdict(False, "corrected", f"The articles give a different place: “{place}”.", best)
+    named_people = people(context)
     if described := contradicted_nationality(question, ranked, context):
         return Verdict(False, "corrected", f"The articles say “{described[0]}”:", described[1])
-    if doer := contradicted_doer(question, ranked, context):
+    if doer := contradicted_doer(question, ranked, context, named_people):
         return Verdict(False, "corrected", f"The articles tell this of {doer[0]}:", doer[1])
     if silence := kept_silent(question, ranked):
         return Verdict(False, "corrected", "The articles say otherwise:", silence)
@@ -109,7 +110,7 @@ def judge(question: str, ranked: list[Candidate], known: Callable[[str], bool], 
                                                      and not (not named and quotes_asked(question, ranked[0].text))):
         listed = ", ".join(f"“{w}”" for w in named or unknown)
         return Verdict(False, "not_answered", f"The articles are about this topic, but none of them mentions {listed}.")
-    if (unattested := _unattested(question, ranked, similarity, people(context))) is not None:
+    if (unattested := _unattested(question, ranked, similarity, named_people)) is not None:
         return unattested
     # the best evidence says that what the question takes for granted did not happen
     if denied_premise(question, ranked[0].text):  # the best only: deeper, "not" about Ukraine denies most questions
@@ -431,16 +432,19 @@ def kept_silent(question: str, ranked: list[Candidate]) -> Candidate | None:
     return None
 
 
-SETTING = re.compile(r"\b(?:in|at|to|during|from|about)\s+(?=((?:[\w’'-]+\s+){0,3}))")  # "at the Munich Security Conference"
+# "at the Munich Security Conference", and what the act was about: "say about Belarus building jets"
+SETTING = re.compile(r"\b(?:in|at|to|during|from|about)\s+(?=((?:[\w’'-]+\s+){0,3}))")
 
 
-def contradicted_doer(question: str, ranked: list[Candidate], context: str) -> tuple[str, Candidate] | None:
+def contradicted_doer(question: str, ranked: list[Candidate], context: str,
+                     named: dict[str, str] | None = None) -> tuple[str, Candidate] | None:
     """Who the best evidence says acted where the question has someone else act, when no sentence
     found puts the question's person there: "What did Lukashenko say in his speech at the Munich
     Security Conference?" against "At the annual Munich Security Conference ..., Svetlana
     Tikhanovskaya, on Friday called for ..." gives Svetlana Tikhanovskaya and that sentence.
-    People are those the passages (`context`) name (`rag.evidence.people`)."""
-    named = people(context)
+    "What did Ned Price say about Belarus building Su-25 jets?" is told of Lukashenko the same way.
+    People are those the passages (`context`) name (`rag.evidence.people`; `named`, when known)."""
+    named = people(context) if named is None else named
     asked = {w for w in words(question) if w in named}
     if not asked or re.match(r"\W*(?:(?:and|so|but)\s+)?(?:who|whom)\b", question, re.IGNORECASE):
         return None  # "who ... mocked Putin's claim" asks who acted: Putin is not said to
@@ -462,7 +466,8 @@ def _same_name(name: str, asked: set[str]) -> bool:
 
 
 def _settings(question: str, context: str, people: set[str]) -> list[str]:
-    """The places the question sets its event in (lowercased names after in/at/to/during/from): not people."""
+    """The places the question sets its event in, or the names it is about (lowercased names after
+    in/at/to/during/from/about): not people."""
     found = []
     for match in SETTING.finditer(question + " "):
         for word in match.group(1).split():
