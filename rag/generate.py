@@ -23,7 +23,9 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
+# The openai SDK's own HTTP library (a fork of httpx with its API): openai 3.63 accepts only its
+# types for `http_client` and `timeout`, and raises its exceptions.
+import httpx2 as httpx
 import numpy as np
 from langchain_core.callbacks import CallbackManagerForLLMRun
 from langchain_core.exceptions import (
@@ -120,7 +122,7 @@ class OpenAIGenerator(ChatModelGenerator):
             # A stalled server must not hang the user: connect fast, bound each read, never retry
             # (a retry doubles the wait for an answer the user is watching for).
             timeout=httpx.Timeout(self.timeout, connect=min(5.0, self.timeout)), max_retries=0,
-            # httpx, not the SDK's own client: the project's HTTP library, accepted by openai 2 and 3 alike
+            # our own client around the SDK's HTTP library: it watches for a server that stalls
             http_client=httpx.Client(transport=_ServerWatch(self.base_url, self.timeout)),
         )
 
