@@ -422,12 +422,15 @@ def kept_silent(question: str, ranked: list[Candidate]) -> Candidate | None:
     leaders will focus on ...")."""
     asked = ASKED_TO_SAY.search(question)
     speaker = {w for w in words(asked.group(1)) if w not in STOPWORDS} if asked else set()
-    for c in ranked[:DENIAL_DEPTH] if speaker else ():
+    if not speaker:
+        return None
+    speaks = re.compile(rf"\b(?:{'|'.join(map(re.escape, speaker))})\s+{SPEAKING}\b", re.IGNORECASE)
+    for c in ranked[:DENIAL_DEPTH]:
         if denial := DENIAL.search(c.text):
             subject = re.findall(r"[\w’'-]+", c.text[: denial.start()])[-SUBJECT_NEAR:]
             if any(w[0].isupper() and w.lower() in speaker for w in subject) and STATEMENT.search(c.text, denial.end()):
                 return c
-        if re.search(rf"\b(?:{'|'.join(map(re.escape, speaker))})\s+{SPEAKING}\b", c.text, re.IGNORECASE):
+        if speaks.search(c.text):
             return None
     return None
 
