@@ -84,7 +84,21 @@ def _fully_resolved(question: str, rewritten: str) -> bool:
 
 def _last_turn(history: History) -> Referents:
     last_q, last_a = history[-1]
-    return referents(f"{last_q} {MARKER.sub('', last_a)}")
+    found = referents(f"{last_q} {MARKER.sub('', last_a)}")
+    # "Which opposition figure have the US and EU backed?": "she" is the answer's; after "Who is Ned Price?" "he" is
+    # still Ned Price, whom the answer describes ("He is the spokesperson for the US State Department")
+    if ASKED_WHO.search(last_q) and not DESCRIBE_WHO.match(last_q):
+        answered = [name for name in referents(MARKER.sub("", last_a)).people if name in found.people]
+        found.people = list(dict.fromkeys(answered + found.people))
+    return found
+
+
+DESCRIBE_WHO = re.compile(r"\W*(?:(?:and|so|but)\s+)?who(?:['’]s|\s+(?:is|was))\s+(?!(?:the|a|an|this|that|their|his|her)\b)",
+                          re.IGNORECASE)  # "who is ned price", not "who is the head of state"
+# The last question asked for a person, so the answer's first name is who "he" or "she" is next
+ASKED_WHO = re.compile(r"^\W*(?:(?:and|so|but)\s+)?(?:who|whom)\b|\b(?:which|what)\s+(?:[\w’'-]+\s+){0,3}?"
+                       r"(?:figure|leader|person|official|general|man|woman|politician|spokes\w+|minister|president|"
+                       r"commander|journalist|reporter|author)\b", re.IGNORECASE)
 
 
 def referents(text: str) -> Referents:
@@ -127,7 +141,8 @@ def uncontract(question: str) -> str:
 def resolve(question: str, ref: Referents) -> str:
     """Replace "they/them", "he/she/him", "his/her/their" and "there" by what they refer to."""
     people = " and ".join(ref.people[:2]) if ref.people else ""
-    one = ref.people[0] if ref.people else ""
+    # "he" or "she" is a person, never "the US" or "the EU" a question named first
+    one = next((name for name in ref.people if not name.isupper()), "")
     swaps = {
         r"\b(they|them)\b": people,
         r"\b(he|she|him)\b": one,

@@ -137,7 +137,9 @@ SYNTHESIS = re.compile(
     r"\bhow (do|did) (the )?(different |various )?(outlets|articles|reports|sources|papers)\b|"
     # the question says it wants the coverage as a whole, or two sides set against each other
     r"\b(based on|across) (all )?(these|the|those) (articles|reports|stories|coverage)\b|"
-    r"\b(stayed|remained) the same\b|\bvs\.?\s|\bversus\b", re.IGNORECASE,
+    r"\b(stayed|remained) the same\b|\bvs\.?\s|\bversus\b|"
+    r"\b(?:all|each|both|every one) (?:of )?(?:the |these |those |five )?(?:articles|reports|stories|pieces|sources|outlets)\b",
+    re.IGNORECASE,
 )
 # Words a question uses to ask, not to say what it is about: an article never needs them.
 ASKING = frozenset(terms(
@@ -198,7 +200,8 @@ def expected_type(question: str) -> str:
         return "date"
     if CONDITION_ASKED.search(q):
         return "condition"
-    if re.match(r"how (many|much|long|old|far)\b|(what|which) (percentage|percent|share|proportion|number|amount)\b", rest):
+    if re.match(r"how (many|much|long|old|far)\b|(what|which) (percentage|percent|share|proportion|number|amount)\b", rest) \
+            or MEASURE_ASKED.match(rest):
         return "quantity"
     if PERSON_ASKED.search(q):
         return "person"
@@ -206,6 +209,13 @@ def expected_type(question: str) -> str:
             or NAMED_KIND.match(rest) or re.search(r"\b(?:called|named|known as)\W*$", q):
         return "name"
     return "any"
+
+
+# "What's the range of the Iskander-M?", "what was the death toll": a measure, answered by a number
+MEASURE_ASKED = re.compile(
+    r"what(?:['’]s| is| was| are| were| will be| would be)\s+(?:the|its|their|his|her)\s+(?:(?:total|exact|estimated|"
+    r"maximum|minimum|average|death)\s+)?(?:range|price|cost|population|size|length|height|weight|distance|speed|"
+    r"capacity|budget|salary|toll|yield|altitude|area|value|worth|turnover|revenue|debt)\s+of\b")
 
 
 # "Which city", "what exhibition", "which air base": kinds of thing known by their names ("St. Petersburg"),
@@ -221,7 +231,8 @@ NAMED_KIND = re.compile(
 # answered only by its credit line ("16 December 2022 - 13:59 By Benjamin Harvey"). The question
 # must name the article ("piece", "story"): "when was the ceasefire proposal published" is not.
 CREDIT = re.compile(r"\bwho (?:wrote|authored)\b|\bauthor|\bwritten by\b|"
-                    r"\b(?:when|what day|what date|which day)\b.*\b(?:published|posted)\b", re.IGNORECASE)
+                    r"\b(?:when|what day|what date|which day|what time)\b.*\b(?:published|posted|go(?:es)? up|went up|"
+                    r"gone up|come out|came out|appear(?:ed)?|put out|run|ran)\b", re.IGNORECASE)
 ARTICLE = re.compile(r"\b(?:article|piece|story|coverage|report|byline)\b", re.IGNORECASE)
 CREDIT_BONUS = 1.0
 
@@ -241,6 +252,9 @@ def has_type(sentence: str, kind: str, question: str) -> bool:
     if kind == "date" and FUTURE_WHEN.search(question):  # a time to come, or what it waits for: not "on Friday"
         return bool(re.search(r"\b(until|once|by the time|as soon as|after|before)\b", sentence, re.IGNORECASE)) or \
             bool(DATE_WORDS.search(sentence) and FUTURE.search(sentence))
+    if kind == "date" and ASKS_DAY.search(question.lower()):  # "on what date was the 2020 election held":
+        # a day, not the year the question already holds, nor "after the disputed elections in 2020"
+        return any(d.lower() not in question.lower() for d in DAY_DATE.findall(_without_since(sentence, question)))
     if kind == "date":  # "until Belarus is free" answers "when will the war be over" too; "since 2019" does
         lowered, sentence = question.lower(), _without_since(sentence, question)  # not answer "when did he arrive
         # on his first trip since 2019", nor does "since June 2019"

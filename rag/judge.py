@@ -17,6 +17,7 @@ import lemminflect
 from rag.evidence import (
     ASKING,
     DATE_TERMS,
+    DAY_MONTH,
     ROLE,
     SPEAKING,
     YEAR,
@@ -47,6 +48,7 @@ class Verdict:
 
 RELEVANT = 0.3  # a best sentence scoring below this is not about the question at all
 CORRECTION_DEPTH = 3  # sentences searched for a figure that contradicts the question's
+DAY_DEPTH = 5  # ... and for the day of a month the question names otherwise
 
 
 # Best evidence less similar than this to a question with a word no passage uses: refuse.
@@ -87,12 +89,26 @@ def judge(question: str, ranked: list[Candidate], known: Callable[[str], bool], 
     similarity = max(c.similarity for c in ranked[:3])
     named = [w for w in unknown if _is_name(w, question) or _coined(w, vocabulary)]
     # among the best few: the sentence giving the figure need not be the one most like the question
+    # a day no passage holds is checked deeper: a sentence giving the date seldom holds the question's other words
+    for best in ranked[:DAY_DEPTH]:
+        if day := contradicted_day(question, best.text, context):
+            return Verdict(False, "corrected", f"The articles give a different date: “{day}”.", best)
     for best in ranked[:CORRECTION_DEPTH]:
         if figure := contradicted_figure(question, best.text):
             return Verdict(False, "corrected", f"The articles give a different figure: “{figure}”.", best)
         if place := contradicted_place(question, best.text, ranked, context):
             return Verdict(False, "corrected", f"The articles give a different place: “{place}”.", best)
+    if missing := unheard_designations(question, context):
+        listed = ", ".join(f"“{w}”" for w in missing)
+        return Verdict(False, "not_answered", f"The articles are about this topic, but none of them mentions {listed}.")
+    if misquoted := misquoted_words(question, ranked, context):
+        return Verdict(False, "corrected", f"The articles say “{misquoted[0]}”:", misquoted[1])
     named_people = people(context)
+    if silent := unheard_speaker(question, ranked, named_people, context):
+        return Verdict(False, "not_answered", f"The articles are about this topic, but none of them reports what {silent} "
+                                              "said about it.")
+    if opposite := opposite_said(question, ranked):
+        return Verdict(False, "corrected", f"The articles say “{opposite[0]}”:", opposite[1])
     if described := contradicted_nationality(question, ranked, context):
         return Verdict(False, "corrected", f"The articles say “{described[0]}”:", described[1])
     if doer := contradicted_doer(question, ranked, context, named_people):
@@ -342,6 +358,29 @@ def stands_for(word: str, context: str) -> bool:
     return pattern is not None and re.search(pattern, context) is not None
 
 
+ASKED_DAY = re.compile(DAY_MONTH.pattern, re.IGNORECASE)  # "21 december", typed in lowercase
+
+
+def contradicted_day(question: str, sentence: str, context: str) -> str:
+    """The day of the question's month that `sentence` gives, when the question names another day no
+    passage found holds: "what did they agree when putin was in minsk on wednesday 21 december"
+    against "met with his Belarusian counterpart on Monday (19 December)" gives "19 December"."""
+    for asked in ASKED_DAY.findall(question):
+        day, month = _day_and_month(asked)
+        if not month or any(_day_and_month(d) == (day, month) for d in DAY_MONTH.findall(context)):
+            continue
+        if other := next((d for d in DAY_MONTH.findall(sentence) if _day_and_month(d)[1] == month), ""):
+            return other
+    return ""
+
+
+def _day_and_month(text: str) -> tuple[str, str]:
+    """("21", "dec") for "21 December", "December 21" or "21st of December"."""
+    day = re.search(r"\d{1,2}", text)
+    month = re.search(r"[A-Za-z]{3,}", re.sub(r"(?<=\d)(?:st|nd|rd|th)\b", "", text))
+    return (day.group().lstrip("0") if day else "", month.group()[:3].lower() if month else "")  # ISO: no month
+
+
 _NUMBER = r"\$?\d[\d,.]*|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|hundred"
 FIGURE = re.compile(rf"(?<![\w$-])({_NUMBER})\s+(?:(?:more|fewer|less|percent|per cent)\s+)?([A-Za-z]{{3,}})", re.IGNORECASE)
 
@@ -541,7 +580,12 @@ def quotes_asked(question: str, sentence: str) -> bool:
 def _unknown_words(question: str, known: Callable[[str], bool]) -> list[str]:
     category = category_terms(question)
     return [w for w in _focus_words(question)
-            if terms(w)[0] not in category | DATE_TERMS and not any(map(known, forms(w)))]
+            if terms(w)[0] not in category | DATE_TERMS and not _adverb(w) and not any(map(known, forms(w)))]
+
+
+def _adverb(word: str) -> bool:
+    """Only an adverb ("freshly", "actually"): how the user puts it, never what the question is about."""
+    return set(lemminflect.getAllLemmas(word.lower())) == {"ADV"}
 
 
 def _is_name(word: str, question: str) -> bool:
@@ -571,3 +615,119 @@ def _focus_words(question: str) -> list[str]:
         if len(stem) == 1 and stem[0] not in ASKING and not YEAR.fullmatch(w):
             seen.setdefault(stem[0], w.strip("’'-"))
     return list(seen.values())
+
+
+# "was it an A-50?", "how many F-16s": a model's designation, letters then a number (not "mid-2023")
+DESIGNATED = re.compile(r"\b([A-Za-z]{1,3})-?(\d{1,3})([A-Za-z]?)s?\b")
+
+
+def unheard_designations(question: str, context: str) -> list[str]:
+    """The model designations the question names ("A-50") that no passage found (`context`) holds,
+    with or without its hyphen: like a name no article spells, the question is about something
+    else. Plain numbers and years are not designations."""
+    missing = []
+    for match in DESIGNATED.finditer(question):
+        letters, number, suffix = match.groups()
+        if letters.lower() in STOPWORDS and "-" not in match.group():
+            continue  # "in 20 days" is no model
+        plural = suffix.lower() == "s"  # "Su-25s" are Su-25s
+        tail = "s?" if plural else re.escape(suffix)
+        if not re.search(rf"\b{re.escape(letters)}[\s-]?{number}{tail}\b", context, re.IGNORECASE):
+            missing.append(match.group()[:-1] if plural or match.group()[-1] in "sS" and not suffix else match.group())
+    return missing
+
+
+# A phrase the question quotes: “...”, "..." or '...' (not an apostrophe: "Russia's 'plan'" opens after a space)
+QUESTION_QUOTE = re.compile(r"“([^”]+)”|\"([^\"]+)\"|(?<![\w’'])'([^']+)'(?![\w’'])")
+
+
+def misquoted_words(question: str, ranked: list[Candidate], context: str) -> tuple[str, Candidate] | None:
+    """The words a sentence found quotes where the question quotes them with one word changed:
+    "Why did Lukashenko once call Putin his 'younger brother'?" against "Lukashenko once called Putin
+    an “older brother”" gives "older brother" and that sentence. A quotation the passages hold as
+    asked, or one no sentence nearly holds (the user's paraphrase), is left alone."""
+    plain = _plain(context)
+    for match in QUESTION_QUOTE.finditer(question):
+        asked = words(next(g for g in match.groups() if g))
+        if len(asked) < 2 or " ".join(asked) in plain:
+            continue
+        for c in ranked:
+            if variant := _one_word_changed(asked, words(c.text)):
+                return variant, c
+    return None
+
+
+def _plain(text: str) -> str:
+    return " ".join(words(text))
+
+
+def _one_word_changed(asked: list[str], said: list[str]) -> str:
+    """The run of `said` that is `asked` with one content word (not the first of two) replaced."""
+    n = len(asked)
+    for i in range(len(said) - n + 1):
+        run = said[i : i + n]
+        changed = [j for j in range(n) if run[j] != asked[j]]
+        if len(changed) == 1 and asked[changed[0]] not in STOPWORDS and run[changed[0]] not in STOPWORDS \
+                and (n > 2 or changed[0] == 0):  # "younger brother" -> "older brother", not "brother" -> "sister"
+            return " ".join(run)
+    return ""
+
+
+# "What did Tsikhanouskaya say about Putin's December visit?": someone's words asked for
+SAYING_ASKED = re.compile(r"\bwhat\s+(?:did|does|do|has|have|had)\s+((?:[\w’'.-]+\s+){1,3}?)(?:say|think|tell|claim|"
+                          r"write|argue|warn|mean|add|reply|respond|suggest|announce|feel|make of)\b", re.IGNORECASE)
+SPEAKER_DEPTH = 5  # the best sentences searched for the one the question asks to have spoken
+PRONOUN = re.compile(r"\b(?:he|she|they|him)\b", re.IGNORECASE)  # someone spoken of, not "his counterpart"
+
+
+def _someone(word: str, context: str) -> bool:
+    """A capitalised word of the question that may be a person the passages found never name: not a
+    place they put something in ("in Russia"), a capital standing for a government, or a nationality."""
+    return word.lower() not in METONYMS and not DEMONYM.match(word) and \
+        not re.search(rf"\b(?:in|from|to)\s+{re.escape(word)}\b", context, re.IGNORECASE)
+
+
+def unheard_speaker(question: str, ranked: list[Candidate], named: dict[str, str], context: str = "") -> str:
+    """The person the question asks to have said something (a person the passages name), when none
+    of the best sentences names them or speaks of someone as "he" or "she": "What did Tsikhanouskaya
+    say about Putin's December visit to Minsk?" finds only sentences about the visit, so it is not
+    answered; the articles never report her on it."""
+    asked = SAYING_ASKED.search(question)
+    if not asked:
+        return ""
+    speaker = [w for w in words(asked.group(1)) if w in named or _same_name(w, set(named))] or \
+        [w.lower() for w in re.findall(r"\b[A-Z][a-z][\w’'-]+", asked.group(1)) if _someone(w, context)]
+    if not speaker:
+        return ""
+    surnames = {w for w in named if _same_name(w, set(speaker))} | set(speaker)
+    for c in ranked[:SPEAKER_DEPTH]:
+        said = {w for w in words(c.text) if len(w) > 3}
+        if any(_same_name(w, surnames) for w in said) or PRONOUN.search(c.text):  # "Tikhanovskaya" is her too
+            return ""
+    key = next((w for w in named if _same_name(w, set(speaker))), speaker[-1])
+    return named.get(key, key.capitalize())
+
+
+NEGATED = ("un", "in", "im", "il", "ir", "dis", "non")  # "unlikely" says the opposite of "likely"
+
+
+def opposite_said(question: str, ranked: list[Candidate]) -> tuple[str, Candidate] | None:
+    """The word of the best sentence that says the opposite of one of the question's ("unlikely" for
+    "very likely"), when that sentence tells the rest of what the question asks about (half its
+    focus words): "Why did the Institute for the Study of War think a fresh Russian invasion from
+    Belarus was very likely this winter?" against "... a new Russian invasion from Belarus is
+    “unlikely” this winter" is corrected with it."""
+    if not ranked or not PRESUPPOSING.search(question):
+        return None
+    best, asked = ranked[0], [w for w in words(question) if len(w) >= 4 and w not in STOPWORDS]
+    said = set(words(best.text))
+    focus = set(focus_terms(question))
+    if not focus or len(focus & set(terms(best.text))) * 2 < len(focus):
+        return None
+    for word in asked:
+        for prefix in NEGATED:
+            if prefix + word in said and word not in said:
+                return prefix + word, best
+            if word.startswith(prefix) and len(word) - len(prefix) >= 4 and word[len(prefix):] in said and word not in said:
+                return word[len(prefix):], best
+    return None

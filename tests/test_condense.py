@@ -83,3 +83,12 @@ def test_only_the_answering_sentence_of_a_long_answer_adds_its_names():
                 "At the Munich Security Conference, Tikhanovskaya called for a coalition [2].")]
     query = KeywordCondenser().condense("How did Putin react to that?", history)
     assert "Lukashenko" in query and "Tikhanovskaya" not in query and "Munich" not in query
+
+
+def test_she_after_a_question_asking_who_is_the_person_the_answer_names_not_a_country():
+    asked = [("Which Belarusian opposition figure have the US and EU backed, according to Bloomberg?",
+              "Sviatlana Tsikhanouskaya [1].")]
+    assert KeywordCondenser().condense("is she still living in belarus?", asked) == \
+        "is Sviatlana Tsikhanouskaya still living in belarus?"
+    described = [("Who is Ned Price?", "He is the spokesperson for the US State Department [1].")]
+    assert KeywordCondenser().condense("What did he say next?", described) == "What did Ned Price say next?"
