@@ -138,7 +138,12 @@ SYNTHESIS = re.compile(
     # the question says it wants the coverage as a whole, or two sides set against each other
     r"\b(based on|across) (all )?(these|the|those) (articles|reports|stories|coverage)\b|"
     r"\b(stayed|remained) the same\b|\bvs\.?\s|\bversus\b|"
-    r"\b(?:all|each|both|every one) (?:of )?(?:the |these |those |five )?(?:articles|reports|stories|pieces|sources|outlets)\b",
+    r"\b(?:all|each|both|every one) (?:of )?(?:the |these |those |five )?(?:articles|reports|stories|pieces|sources|outlets)\b|"
+    # how people ask for the whole story: "walk me through", "the big picture", "the main takeaways"
+    r"\bwalk me through\b|\b(?:big|overall|broader|full|whole) picture\b|\btakeaways?\b|"
+    r"\b(?:main|key|major|central|common) (?:themes?|issues|threads?|developments|takeaways?|storylines?|highlights)\b|"
+    r"\b(?:give|tell) me (?:a |an )?(?:brief |short |quick )?(?:rundown|overview|picture|outline|briefing)\b|"
+    r"\boutline (?:the|what|how)\b|\bwhat do we know about\b|\bhow (?:do|does|did) .{0,60}\b(?:stack up|relate)\b",
     re.IGNORECASE,
 )
 # Words a question uses to ask, not to say what it is about: an article never needs them.

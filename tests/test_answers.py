@@ -952,3 +952,12 @@ def test_what_date_wants_a_day_and_the_measure_of_a_thing_wants_a_number() -> No
 
 def test_a_manner_adverb_no_article_uses_is_the_user_s_wording() -> None:
     assert not _adverb("mobilised") and _adverb("freshly") and not _adverb("early")
+
+
+@pytest.mark.parametrize("asked", ["Walk me through how ties between Minsk and Moscow evolved", "what's the big picture here?",
+                                   "what are the main takeaways about gas", "give me a quick rundown of the military side",
+                                   "What do we know about the Su-25 plan?", "how does the NYT account stack up against Reuters?",
+                                   "explain how lukashenko's survival is tied to putin, drawing on all the articles"])
+def test_the_ways_people_ask_for_the_whole_story_are_synthesis_questions(asked: str) -> None:
+    assert is_synthesis(asked)
+    assert not is_synthesis("what did lukashenko say about the highlights of the talks")
