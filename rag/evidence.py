@@ -192,7 +192,7 @@ ROLE_NEAR = 6  # words between a person's name and the role that says who they a
 
 
 def expected_type(question: str) -> str:
-    """What kind of answer the question asks for ("date", "quantity", "person", "name", "condition" or "any"),
+    """What kind of answer the question asks for ("date", "quantity", "person", "name", "condition", "place" or "any"),
     judged by its first question word: "How did Putin describe X when asked" asks for a
     description, not a date."""
     q = question.lower()
@@ -205,6 +205,8 @@ def expected_type(question: str) -> str:
         return "date"
     if CONDITION_ASKED.search(q):
         return "condition"
+    if re.match(r"(?:where|from where)\b", rest) or re.match(r"(?:from |in )?(?:which|what) direction", rest):
+        return "place"
     if re.match(r"how (many|much|long|old|far)\b|(what|which) (percentage|percent|share|proportion|number|amount)\b", rest) \
             or MEASURE_ASKED.match(rest):
         return "quantity"
@@ -214,6 +216,17 @@ def expected_type(question: str) -> str:
             or NAMED_KIND.match(rest) or re.search(r"\b(?:called|named|known as)\W*$", q):
         return "name"
     return "any"
+
+
+# Where something is: a name after a word that places it ("in Minsk", "at the Munich Security Conference",
+# "from Belarusian territory"), or a direction or kind of place ("from the east", "near the border")
+PLACED_AT = re.compile(r"\b(?:in|at|from|to|near|into|across|outside|inside|towards?|via|on the sidelines of)\s+"
+                       r"(?:the\s+|a\s+)?((?!(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|January|February|"
+                       r"March|April|May|June|July|August|September|October|November|December)\b)[A-Z][\w’'.-]+)|"
+                       r"\b([A-Z][\w’'.]+)-based\b")  # "a Washington-based research group"
+DIRECTION = re.compile(r"\b(?:north|south|east|west|northern|southern|eastern|western|north-?east|north-?west|"
+                       r"south-?east|south-?west|border|borders|frontier|territory|abroad|overseas|capital|sidelines|exile|jail|prison|"
+                       r"hiding)\b", re.IGNORECASE)
 
 
 # "What's the range of the Iskander-M?", "what was the death toll": a measure, answered by a number
@@ -273,6 +286,9 @@ def has_type(sentence: str, kind: str, question: str) -> bool:
     if kind == "quantity":  # a count, not just a year: "in 2020" does not say how many
         return bool(counts(sentence)) or \
             bool(re.search(r"\b(percent|dozens|hundreds|thousands|millions|several)\b", sentence, re.IGNORECASE))
+    if kind == "place":  # "where might the offensive come from": "from the east, the south, or Belarus"
+        return any(not set(words(m.group(1) or m.group(2))) <= set(words(question)) for m in PLACED_AT.finditer(sentence)) or \
+            bool(DIRECTION.search(sentence))
     if kind == "condition":  # "under what condition would Belarus join the war": "only ... if attacked"
         return bool(CONDITIONAL.search(sentence))
     if kind == "person":

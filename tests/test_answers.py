@@ -961,3 +961,18 @@ def test_a_manner_adverb_no_article_uses_is_the_user_s_wording() -> None:
 def test_the_ways_people_ask_for_the_whole_story_are_synthesis_questions(asked: str) -> None:
     assert is_synthesis(asked)
     assert not is_synthesis("what did lukashenko say about the highlights of the talks")
+
+
+def test_where_wants_a_place_and_the_next_sentence_gives_it_when_the_best_does_not(seed_rag: Rag) -> None:
+    asked = "Where did he think that offensive might come from?"
+    assert expected_type(asked) == "place" and expected_type("From which directions could it come?") == "place"
+    told = "Valery Zaluzhniy told the Economist that Russia had 200,000 troops ready for a major offensive."
+    assert not has_type(told, "place", asked)
+    assert has_type("This could be from the east, the south, or Belarus.", "place", asked)
+    assert has_type("The Institute for the Study of War, a Washington-based research group, said so.", "place",
+                    "where is that group based?")
+    assert not has_type("They met on Monday.", "place", "where did they meet?")
+    history = [("Who is Valery Zaluzhniy?", "He is Ukraine's top general; he told the Economist that Russia had "
+                                           "200,000 troops ready for a major offensive [1].")]
+    res = seed_rag.answer(asked, history)
+    assert "east" in res.text and "south" in res.text, res.text
