@@ -195,7 +195,7 @@ def expected_type(question: str) -> str:
     """What kind of answer the question asks for ("date", "quantity", "person", "name", "condition", "place" or "any"),
     judged by its first question word: "How did Putin describe X when asked" asks for a
     description, not a date."""
-    q = question.lower()
+    q = asking_sentence(question).lower()
     first = WH.search(q)
     if not first:  # "tell me the name of the defence minister" asks for a person too
         return "person" if PERSON_ASKED.search(q) else "any"
@@ -234,6 +234,34 @@ MEASURE_ASKED = re.compile(
     r"what(?:['’]s| is| was| are| were| will be| would be)\s+(?:the|its|their|his|her)\s+(?:(?:total|exact|estimated|"
     r"maximum|minimum|average|death)\s+)?(?:range|price|cost|population|size|length|height|weight|distance|speed|"
     r"capacity|budget|salary|toll|yield|altitude|area|value|worth|turnover|revenue|debt)\s+of\b")
+
+
+# A phrase the question quotes: “...”, "..." or '...' (not an apostrophe: "Russia's 'plan'" opens after a space)
+QUESTION_QUOTE = re.compile(r"“([^”]+)”|\"([^\"]+)\"|(?<![\w’'])'([^']+)'(?![\w’'])")
+QUOTED_TERMS, QUOTED_WORDS = 2, 4  # a quotation the question repeats: "heights of irony", "as if I could not agree"
+
+
+def holds_quote(sentence: str, question: str) -> bool:
+    """Whether `sentence` holds, word for word, a phrase the question quotes (two content terms or
+    more, or four words): "Lukashenko shot back 'As if I could not agree.' Why might he feel he had no choice?" is
+    about the sentence that reports that reply, whatever other words they share."""
+    said = " ".join(words(sentence))
+    return any((len(terms(quote)) >= QUOTED_TERMS or len(words(quote)) >= QUOTED_WORDS)
+               and f" {' '.join(words(quote))} " in f" {said} "
+               for quote in (next(g for g in m.groups() if g) for m in QUESTION_QUOTE.finditer(question)))
+
+
+def asking_sentence(question: str) -> str:
+    """The sentence that asks, after any that set the scene: "When Putin thanked him, Lukashenko shot back
+    'As if I could not agree.' Why might he feel he had no choice?" asks why, not when."""
+    asked = question.rfind("?")
+    ends = [m.end() for m in SENTENCE_END.finditer(question) if m.end() <= asked]
+    return question[max(ends, default=0):]
+
+
+# A sentence's end inside a question (a closing quote may follow the stop), not "Mr." or "G."
+SENTENCE_END = re.compile(r"(?<!\bMr)(?<!\bMs)(?<!\bDr)(?<!\bSt)(?<!\bMrs)(?<!\bGen)(?<!\bLt)(?<!\bCol)(?<!\bSen)(?<!\bRep)"
+                          r"(?<!\b[A-Z])[.!?][’'\"”)]*\s+(?=[A-Z“\"'])")
 
 
 # "Which city", "what exhibition", "which air base": kinds of thing known by their names ("St. Petersburg"),

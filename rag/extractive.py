@@ -19,6 +19,7 @@ from rag.evidence import (
     expected_type,
     first_per_article,
     has_type,
+    holds_quote,
     tidy,
     type_bonus,
 )
@@ -83,7 +84,8 @@ class ExtractiveGenerator:
         counted = category_terms(question) - MEASURES if kind == "quantity" else set()
         credit = asks_for_credit(question)  # only a byline says who wrote it
         on_topic = [c for c in ranked if c.score >= self.threshold and (c.near >= ANCHOR or standout(c, ranked)
-                                                                         or restates(c, ranked))
+                                                                         or restates(c, ranked)
+                                                                         or holds_quote(c.text, question))
                     and (not counted or counted & set(terms(c.text)) or c.similarity >= SAME_MEANING)
                     and (not credit or is_credit(c.text))]
         good = [c for c in on_topic if has_type(c.text, kind, question)]

@@ -18,6 +18,7 @@ from rag.evidence import (
     ASKING,
     DATE_TERMS,
     DAY_MONTH,
+    QUESTION_QUOTE,
     ROLE,
     SPEAKING,
     YEAR,
@@ -635,10 +636,6 @@ def unheard_designations(question: str, context: str) -> list[str]:
         if not re.search(rf"\b{re.escape(letters)}[\s-]?{number}{tail}\b", context, re.IGNORECASE):
             missing.append(match.group()[:-1] if plural or match.group()[-1] in "sS" and not suffix else match.group())
     return missing
-
-
-# A phrase the question quotes: “...”, "..." or '...' (not an apostrophe: "Russia's 'plan'" opens after a space)
-QUESTION_QUOTE = re.compile(r"“([^”]+)”|\"([^\"]+)\"|(?<![\w’'])'([^']+)'(?![\w’'])")
 
 
 def misquoted_words(question: str, ranked: list[Candidate], context: str) -> tuple[str, Candidate] | None:

@@ -10,6 +10,8 @@ import pytest
 from rag import REFUSAL, Rag
 from rag.evidence import (
     EARLIER,
+    asking_sentence,
+    holds_quote,
     SEQUEL,
     SentenceRanker,
     anchor_bylines,
@@ -976,3 +978,14 @@ def test_where_wants_a_place_and_the_next_sentence_gives_it_when_the_best_does_n
                                            "200,000 troops ready for a major offensive [1].")]
     res = seed_rag.answer(asked, history)
     assert "east" in res.text and "south" in res.text, res.text
+
+
+def test_the_sentence_that_asks_sets_the_kind_and_a_quotation_it_repeats_anchors_the_answer(seed_rag: Rag) -> None:
+    asked = ("When Putin thanked him for agreeing to come, Lukashenko shot back 'As if I could not agree.' "
+             "Why might he feel he had no choice, going by the Washington Post?")
+    assert asking_sentence(asked).startswith("Why might") and expected_type(asked) == "any"
+    assert expected_type("when did Mr. Putin visit?") == "date"  # "Mr." ends no sentence
+    replied = "Lukashenko, whose country is heavily reliant on Moscow, answered: “As if I could not agree.”"
+    assert holds_quote(replied, asked) and not holds_quote("Putin said: “Thank you for agreeing to come.”", asked)
+    res = seed_rag.answer(asked)
+    assert "reliant" in first_sentence(res.text), res.text
