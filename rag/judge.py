@@ -89,11 +89,11 @@ def judge(question: str, ranked: list[Candidate], known: Callable[[str], bool], 
                if w.lower() not in cited and not spelled_out(w, context) and not stands_for(w, context)]
     similarity = max(c.similarity for c in ranked[:3])
     named = [w for w in unknown if _is_name(w, question) or _coined(w, vocabulary)]
-    # among the best few: the sentence giving the figure need not be the one most like the question
     # a day no passage holds is checked deeper: a sentence giving the date seldom holds the question's other words
     for best in ranked[:DAY_DEPTH]:
         if day := contradicted_day(question, best.text, context):
             return Verdict(False, "corrected", f"The articles give a different date: “{day}”.", best)
+    # among the best few: the sentence giving the figure need not be the one most like the question
     for best in ranked[:CORRECTION_DEPTH]:
         if figure := contradicted_figure(question, best.text):
             return Verdict(False, "corrected", f"The articles give a different figure: “{figure}”.", best)
@@ -634,7 +634,7 @@ def unheard_designations(question: str, context: str) -> list[str]:
         plural = suffix.lower() == "s"  # "Su-25s" are Su-25s
         tail = "s?" if plural else re.escape(suffix)
         if not re.search(rf"\b{re.escape(letters)}[\s-]?{number}{tail}\b", context, re.IGNORECASE):
-            missing.append(match.group()[:-1] if plural or match.group()[-1] in "sS" and not suffix else match.group())
+            missing.append(match.group()[:-1] if plural else match.group())
     return missing
 
 
@@ -659,13 +659,14 @@ def _plain(text: str) -> str:
 
 
 def _one_word_changed(asked: list[str], said: list[str]) -> str:
-    """The run of `said` that is `asked` with one content word (not the first of two) replaced."""
+    """The run of `said` that is `asked` with one content word replaced (of a two-word quotation, the
+    first: "younger brother" is "older brother" misremembered, "older sister" another thing)."""
     n = len(asked)
     for i in range(len(said) - n + 1):
         run = said[i : i + n]
         changed = [j for j in range(n) if run[j] != asked[j]]
         if len(changed) == 1 and asked[changed[0]] not in STOPWORDS and run[changed[0]] not in STOPWORDS \
-                and (n > 2 or changed[0] == 0):  # "younger brother" -> "older brother", not "brother" -> "sister"
+                and (n > 2 or changed[0] == 0):
             return " ".join(run)
     return ""
 
@@ -713,18 +714,23 @@ def opposite_said(question: str, ranked: list[Candidate]) -> tuple[str, Candidat
     "very likely"), when that sentence tells the rest of what the question asks about (half its
     focus words): "Why did the Institute for the Study of War think a fresh Russian invasion from
     Belarus was very likely this winter?" against "... a new Russian invasion from Belarus is
-    “unlikely” this winter" is corrected with it."""
+    “unlikely” this winter" is corrected with it. Only adjectives and adverbs ("impact" is no
+    opposite of "pact"), written in lowercase ("Commonwealth of Independent States" is a name)."""
     if not ranked or not PRESUPPOSING.search(question):
         return None
-    best, asked = ranked[0], [w for w in words(question) if len(w) >= 4 and w not in STOPWORDS]
-    said = set(words(best.text))
+    best = ranked[0]
     focus = set(focus_terms(question))
     if not focus or len(focus & set(terms(best.text))) * 2 < len(focus):
         return None
-    for word in asked:
+    said = {w.lower() for w in re.findall(r"\b[a-z][\w’'-]*", best.text)}
+    for word in (w for w in words(question) if len(w) >= 4 and w not in STOPWORDS and w not in said):
         for prefix in NEGATED:
-            if prefix + word in said and word not in said:
-                return prefix + word, best
-            if word.startswith(prefix) and len(word) - len(prefix) >= 4 and word[len(prefix):] in said and word not in said:
-                return word[len(prefix):], best
+            opposite = prefix + word if prefix + word in said else word[len(prefix):] if word.startswith(prefix) else ""
+            if len(opposite) >= 4 and opposite in said and _describing(opposite):
+                return opposite, best
     return None
+
+
+def _describing(word: str) -> bool:
+    """An adjective or an adverb ("likely", "unable"), which a prefix turns into its opposite."""
+    return bool({"ADJ", "ADV"} & set(lemminflect.getAllLemmas(word)))

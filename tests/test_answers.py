@@ -927,6 +927,9 @@ def test_the_opposite_word_in_the_best_sentence_corrects_the_question(seed_rag: 
     assert opposite_said(asked, [said]) == ("unlikely", said)
     assert opposite_said(asked.replace("very likely", "unlikely"), [said]) is None
     assert opposite_said("Why was the invasion of Belarus likely?", [Candidate(1, "Spring is unlikely.", 0.6)]) is None
+    named = Candidate(1, "Belarus joined the Commonwealth of Independent States with Russia.", 0.6)
+    assert opposite_said("Why is Belarus dependent on Russia?", [named]) is None  # a name, not the opposite
+    assert opposite_said("What impact did the Belarus Russia pact have?", [Candidate(1, "They signed a pact.", 0.6)]) is None
     res = seed_rag.answer("Why did the Institute for the Study of War think a fresh Russian invasion from Belarus "
                           "was very likely this winter?")
     assert res.refusal == "corrected" and "unlikely" in res.text, res.text
