@@ -7,6 +7,7 @@ tidied) and the language-model path (which reads only them)."""
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
@@ -553,8 +554,9 @@ class SentenceRanker:
         anchor = {t: w for t, w in weights.items() if t not in unanchored and not t.isdigit() and self.known(t)} \
             or weights
         leads = article_leads(passages)
+        variants = spelled_otherwise(set(weights), passages)
         rows = [row for n, p in enumerate(passages, start=1)
-                for row in self._lexical(n, p, weights, anchor, leads.get(p.chunk.article_id, set()))]
+                for row in self._lexical(n, p, weights, anchor, leads.get(p.chunk.article_id, set()), variants)]
         rows = sorted(rows, key=lambda r: r.score, reverse=True)
         credit = asks_for_credit(question)
         # "Who wrote it?": the credit lines compete whatever words they share with the question
@@ -587,7 +589,7 @@ class SentenceRanker:
         return sorted(rows, key=lambda r: r.score, reverse=True)
 
     def _lexical(self, number: int, passage: Passage, weights: dict[str, float],
-                 anchor: dict[str, float], lead: set[str]) -> list[Candidate]:
+                 anchor: dict[str, float], lead: set[str], variants: dict[str, str] | None = None) -> list[Candidate]:
         """`near`: the share of the question's anchor words (not its dates, which articles
         write as "on Monday", nor its answer category) in the sentence's neighbourhood, which
         takes in its article's `lead`: where and when a story happens is said once, at its start."""
@@ -597,6 +599,8 @@ class SentenceRanker:
         # a sentence spelling out "Commonwealth of Independent States" holds "CIS" too, as in keyword search;
         # not two letters, which "su-25" shares with "Soviet Union"
         sent_terms = [set(terms(s)) | set(terms(" ".join(a for a in acronyms(s) if len(a) >= 3))) for s in sents]
+        # a name spelled another way ("Tikhanovskaya" for the question's "Tsikhanouskaya") is the name asked about
+        sent_terms = [own | {variants[t] for t in own if t in variants} for own in sent_terms] if variants else sent_terms
         rows = []
         for i, (sent, own) in enumerate(zip(sents, sent_terms, strict=True)):
             context = own | title_terms | (sent_terms[i - 1] if i else set()) | \
@@ -608,6 +612,30 @@ class SentenceRanker:
             anchored = sum(w for t, w in anchor.items() if t in wider) / anchor_total
             rows.append(Candidate(number, sent, 0.75 * mine + 0.25 * near, own=mine, near=anchored, position=i))
         return rows
+
+
+VARIANT_LENGTH = 6  # names this long or longer may be spelled two ways ("Zelensky", "Zelenskyy")
+VARIANT_LIKENESS = 0.8  # "Tsikhanouskaya" and "Tikhanovskaya": 0.89; "Lukashenko" and "Lukashenka": 0.9
+
+
+def spelled_otherwise(asked: set[str], passages: Sequence[Passage]) -> dict[str, str]:
+    """The passages' terms that spell one of the question's long terms another way, mapped to it:
+    news transliterates names differently ("Sviatlana Tsikhanouskaya" in one article, "Svetlana
+    Tikhanovskaya" in the next), and a question follows one spelling. Same first letter, at most
+    two letters longer or shorter, and alike (`VARIANT_LIKENESS`); only terms the passages use
+    for a capitalised word, so that a common word's relatives ("agreement", "agreed") stay apart."""
+    long = [t for t in asked if len(t) >= VARIANT_LENGTH]
+    if not long:
+        return {}
+    found = {t for p in passages for t in terms(" ".join(re.findall(r"\b[A-Z][\w’'-]+", p.chunk.text)))} - asked
+    return {term: t for term in found for t in long if term[0] == t[0] and abs(len(term) - len(t)) <= 2
+            and not _nationality_of(term, t) and difflib.SequenceMatcher(None, term, t).ratio() >= VARIANT_LIKENESS}
+
+
+def _nationality_of(one: str, other: str) -> bool:
+    """"russian" and "russia", "ukrainian" and "ukrain": a country and its people, not one name spelled two ways."""
+    short, long = sorted((one, other), key=len)
+    return long.startswith(short) and long[len(short):] in ("n", "an", "ian", "ese", "i", "ish", "ns", "ians")
 
 
 # A model or system's designation: "Su-25", "Iskander-M", "S-400", "MiG-29", "COVID-19"

@@ -28,6 +28,7 @@ from rag.evidence import (
     restating,
     scene_terms,
     source_words,
+    spelled_otherwise,
     tidy,
     type_bonus,
 )
@@ -992,3 +993,12 @@ def test_the_sentence_that_asks_sets_the_kind_and_a_quotation_it_repeats_anchors
     assert holds_quote(replied, asked) and not holds_quote("Putin said: “Thank you for agreeing to come.”", asked)
     res = seed_rag.answer(asked)
     assert "reliant" in first_sentence(res.text), res.text
+
+
+def test_a_name_transliterated_another_way_in_another_article_is_the_name_asked_about(seed_rag: Rag) -> None:
+    munich = Passage(Chunk("c1", "a1", "At the Munich Security Conference, Svetlana Tikhanovskaya called for a coalition. "
+                                       "Russian troops stayed.", 0, 90), 1.0)
+    assert spelled_otherwise({"tsikhanouskaya", "russia", "munich"}, [munich]) == {"tikhanovskaya": "tsikhanouskaya"}
+    history = [("who leads the belarusian opposition in exile", "Sviatlana Tsikhanouskaya [1].")]
+    res = seed_rag.answer("what did she say at munich", history)
+    assert "Munich" in res.text, res.text
