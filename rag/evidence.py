@@ -144,7 +144,11 @@ SYNTHESIS = re.compile(
     r"\bwalk me through\b|\b(?:big|overall|broader|full|whole) picture\b|\btakeaways?\b|"
     r"\b(?:main|key|major|central|common) (?:themes?|issues|threads?|developments|takeaways?|storylines?|highlights)\b|"
     r"\b(?:give|tell) me (?:a |an )?(?:brief |short |quick )?(?:rundown|overview|picture|outline|briefing)\b|"
-    r"\boutline (?:the|what|how)\b|\bwhat do we know about\b|\bhow (?:do|does|did) .{0,60}\b(?:stack up|relate)\b",
+    r"\boutline (?:the|what|how)\b|\bwhat do we know about\b|\bhow (?:do|does|did) .{0,60}\b(?:stack up|relate)\b|"
+    # a request, not a question: "Describe how ...", "Explain what ...", "Trace ...", "Tell me about ..."
+    r"^\W*(?:(?:please|can you|could you)\s+)?(?:describe|explain(?!\s+(?:why|when|where|who)\b)|trace|sketch|characteri[sz]e|discuss|review|"
+    r"synthesi[sz]e|lay out|break down|go over|run through|put together|tell me about|give (?:me )?(?:a |an )?"
+    r"(?:sense|account|view|idea) of)\b",
     re.IGNORECASE,
 )
 # Words a question uses to ask, not to say what it is about: an article never needs them.

@@ -963,10 +963,12 @@ def test_a_manner_adverb_no_article_uses_is_the_user_s_wording() -> None:
 @pytest.mark.parametrize("asked", ["Walk me through how ties between Minsk and Moscow evolved", "what's the big picture here?",
                                    "what are the main takeaways about gas", "give me a quick rundown of the military side",
                                    "What do we know about the Su-25 plan?", "how does the NYT account stack up against Reuters?",
-                                   "explain how lukashenko's survival is tied to putin, drawing on all the articles"])
+                                   "explain how lukashenko's survival is tied to putin, drawing on all the articles",
+                                   "Describe how Belarus supports Russia's war", "can you break down the military ties?"])
 def test_the_ways_people_ask_for_the_whole_story_are_synthesis_questions(asked: str) -> None:
     assert is_synthesis(asked)
     assert not is_synthesis("what did lukashenko say about the highlights of the talks")
+    assert not is_synthesis("Explain why he went to Moscow")  # a why-question asked as a request
 
 
 def test_where_wants_a_place_and_the_next_sentence_gives_it_when_the_best_does_not(seed_rag: Rag) -> None:
