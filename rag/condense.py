@@ -22,6 +22,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
+import lemminflect
+
 import prompts
 from rag.text import DEMONYM, STOPWORDS, sentences, terms, words
 from rag.verify import MARKER
@@ -106,8 +108,8 @@ def referents(text: str) -> Referents:
     for match in NAME.finditer(text):
         name = match.group()
         parts = name.split()
-        while parts and (parts[0].lower() in NOT_NAMES or MONTH_OR_DAY.match(parts[0])):
-            parts = parts[1:]  # "On Monday", "They", "Even": sentence-initial words, not names
+        while parts and (parts[0].lower() in NOT_NAMES or MONTH_OR_DAY.match(parts[0]) or _describing(parts[0])):
+            parts = parts[1:]  # "On Monday", "They", "Even", "Quite awkward": sentence-initial words, not names
         name = " ".join(parts)
         if not name or _describes(name, text, match.end()):
             continue
@@ -117,6 +119,12 @@ def referents(text: str) -> Referents:
     found.dates = re.findall(r"\b(?:\d{1,2}\s)?(?:January|February|March|April|May|June|July|August|September|"
                              r"October|November|December)(?:\s\d{1,2}\b)?(?:,?\s\d{4})?|\b(?:19|20)\d{2}\b", text)
     return found
+
+
+def _describing(word: str) -> bool:
+    """An adverb or adjective and nothing else ("Quite", "Largely"), never someone "he" can mean."""
+    kinds = set(lemminflect.getAllLemmas(word.lower()))
+    return bool(kinds) and kinds <= {"ADV", "ADJ"}
 
 
 LOWERCASE_NEXT = re.compile(r"\s+[a-z]")

@@ -110,7 +110,8 @@ _UNIT = r"(?:second|minute|hour|day|night|week|month|year|decade)s?"
 DURATION = re.compile(rf"(?:\b\d[\d,.]*|\b(?:a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
                       rf"fifteen|twenty|thirty|forty|fifty|several|many|few|a few|dozens of|hundreds of))[- ]{_UNIT}\b"
                       rf"(?![- ](?:old|ago)\b)|\bsince\s+(?:\w+\s+)?(?:19|20)\d{{2}}\b|"
-                      rf"\b(?:all|the whole|the entire)\s+(?:day|night|week|month|year)\b", re.IGNORECASE)
+                      rf"\b(?:all|the whole|the entire)\s+(?:day|night|week|month|year)\b|"
+                      rf"\bfor\s+(?:years|decades|months|weeks|days|hours|ages|a long time)\b", re.IGNORECASE)
 # "when will the war be over", "when does she say the war will be over": a time to come
 FUTURE_WHEN = re.compile(r"\bwhen\s+(?:will|would|could|can|should)\b|\bwhen\s+(?:does|do|did)\s+(?:[\w’'-]+\s+){1,3}?"
                          r"(?:say|think|expect|believe|predict|hope)\s+(?:that\s+)?(?:[\w’'-]+\s+){1,4}?(?:will|would)\b",
@@ -120,7 +121,7 @@ FUTURE = re.compile(r"\b(?:will|would|could|may|might|likely|probably|soon|next|
 AGO = re.compile(rf"\b[\w-]+\s+{_UNIT}\s+ago\b", re.IGNORECASE)
 CONDITION_ASKED = re.compile(r"\b(?:under|on|in) what (?:conditions?|circumstances?|terms|case)\b")
 CONDITIONAL = re.compile(r"\b(?:if|unless|provided|as long as|on condition|only when|in case)\b", re.IGNORECASE)
-WH = re.compile(r"\b(what|which|who|whom|whose|when|where|why|how)\b", re.IGNORECASE)
+WH = re.compile(r"\b(what|which|who|whom|whose|when|where|whereabouts|why|how)\b", re.IGNORECASE)
 YES_NO = re.compile(r"^\W*(?:(?:and|so|but)\s+)?(?:did|does|do|is|are|was|were|will|would|can|could|has|have|had|"
                     r"should)\b", re.IGNORECASE)  # "Did Putin say when he would visit?"
 CALENDAR = re.compile(r"^(Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|January|February|March|"
@@ -144,9 +145,10 @@ SYNTHESIS = re.compile(
     r"\bwalk me through\b|\b(?:big|overall|broader|full|whole) picture\b|\btakeaways?\b|"
     r"\b(?:main|key|major|central|common) (?:themes?|issues|threads?|developments|takeaways?|storylines?|highlights)\b|"
     r"\b(?:give|tell) me (?:a |an )?(?:brief |short |quick )?(?:rundown|overview|picture|outline|briefing)\b|"
+    r"\bin (?:these|those|the|all the|both) (?:articles|reports|stories|pieces)\b|\bround up\b|"
     r"\boutline (?:the|what|how)\b|\bwhat do we know about\b|\bhow (?:do|does|did) .{0,60}\b(?:stack up|relate)\b|"
     # a request, not a question: "Describe how ...", "Explain what ...", "Trace ...", "Tell me about ..."
-    r"^\W*(?:(?:please|can you|could you)\s+)?(?:describe|explain(?!\s+(?:why|when|where|who)\b)|trace|sketch|characteri[sz]e|discuss|review|"
+    r"^\W*(?:(?:please|can you|could you)\s+)?(?:describe|explain(?!\s+(?:why|when|where|who)\b)|trace|sketch|list|characteri[sz]e|discuss|review|"
     r"synthesi[sz]e|lay out|break down|go over|run through|put together|tell me about|give (?:me )?(?:a |an )?"
     r"(?:sense|account|view|idea) of)\b",
     re.IGNORECASE,
@@ -168,6 +170,7 @@ ASKING = frozenset(terms(
     "many much since regarding concerning about around suggest suggested suggests propose proposed "
     # the article itself: "when was the piece published", "who wrote it"
     "piece coverage author byline wrote written publish published post posted carried reprinted syndicated "
+    "whereabouts often frequently "
     # words that stand for what is asked about without naming it: "did they agree anything on gas"
     "anything something everything anyone someone anybody somebody else put puts whose whom "
     "besides apart aside except "  # "besides closer ties, what ...": words that frame what is asked
@@ -210,8 +213,10 @@ def expected_type(question: str) -> str:
         return "date"
     if CONDITION_ASKED.search(q):
         return "condition"
-    if re.match(r"(?:where|from where)\b", rest) or re.match(r"(?:from |in )?(?:which|what) direction", rest):
+    if re.match(r"(?:where|from where|whereabouts)\b", rest) or re.match(r"(?:from |in )?(?:which|what) direction", rest):
         return "place"
+    if re.match(r"how (?:often|frequently|regularly)\b", rest):
+        return "frequency"
     if re.match(r"how (many|much|long|old|far)\b|(what|which) (percentage|percent|share|proportion|number|amount)\b", rest) \
             or MEASURE_ASKED.match(rest):
         return "quantity"
@@ -232,6 +237,12 @@ PLACED_AT = re.compile(r"\b(?:in|at|from|to|near|into|across|outside|inside|towa
 DIRECTION = re.compile(r"\b(?:north|south|east|west|northern|southern|eastern|western|north-?east|north-?west|"
                        r"south-?east|south-?west|border|borders|frontier|territory|abroad|overseas|capital|sidelines|exile|jail|prison|"
                        r"hiding)\b", re.IGNORECASE)
+
+
+# How often something happens: "a regular visitor", "the annual conference", "twice a year", "every week"
+FREQUENCY = re.compile(r"\b(?:regular(?:ly)?|annual(?:ly)?|yearly|monthly|weekly|daily|often|frequent(?:ly)?|rarely|rare|"
+                       r"seldom|occasional(?:ly)?|repeatedly|routinely|once|twice|(?:\w+ )?times?|"
+                       r"every (?:year|month|week|day)|each (?:year|month|week))\b", re.IGNORECASE)
 
 
 # "What's the range of the Iskander-M?", "what was the death toll": a measure, answered by a number
@@ -314,11 +325,16 @@ def has_type(sentence: str, kind: str, question: str) -> bool:
             bool(AGO.search(sentence))  # "a year ago" answers "how long ago", which has "ago" too
     if kind == "quantity" and re.search(r"\bhow old\b", question, re.IGNORECASE):  # an age, not any number
         return bool(AGE.search(sentence))
+    if kind == "quantity" and re.search(r"\b(?:what|which) (?:percentage|percent|share|proportion)\b", question, re.IGNORECASE):
+        return bool(re.search(r"\d\s*%|\bper ?cent\b|\bhalf\b|\bquarter\b|\bthird\b", sentence, re.IGNORECASE))
+    if kind == "frequency":  # "how often": "a regular visitor", "the annual conference", "twice a year"
+        return bool(FREQUENCY.search(sentence))
     if kind == "quantity" and HOW_LONG.search(question):  # a duration ("a two-day meeting"), not any number
         return bool(DURATION.search(sentence))
     if kind == "quantity":  # a count, not just a year: "in 2020" does not say how many
         return bool(counts(sentence)) or \
-            bool(re.search(r"\b(percent|dozens|hundreds|thousands|millions|several)\b", sentence, re.IGNORECASE))
+            bool(re.search(r"\b(percent|dozens|hundreds|thousands|millions|several)\b", sentence, re.IGNORECASE)) or \
+            vague_count(sentence, question)
     if kind == "place":  # "where might the offensive come from": "from the east, the south, or Belarus"
         return any(not set(words(m.group(1) or m.group(2))) <= set(words(question)) for m in PLACED_AT.finditer(sentence)) or \
             bool(DIRECTION.search(sentence))
@@ -415,6 +431,19 @@ def counts(sentence: str) -> list[str]:
     return [w for w in found if w and not YEAR.fullmatch(w)]
 
 
+VAGUE = re.compile(r"\b(?:many|numerous|multiple|a few|a number of|scores of|a handful of)\s+((?:[\w’'-]+\s+){0,2}[\w’'-]+)",
+                   re.IGNORECASE)
+
+
+def vague_count(sentence: str, question: str) -> bool:
+    """Whether `sentence` says how many of the things counted only roughly: "They also held many
+    exercises" answers "how many exercises have they held" when no number is given; "met many times"
+    does not answer "how many protesters were detained"."""
+    after = re.search(r"\bhow many\s+([\w’'-]+)", question, re.IGNORECASE)  # "how many exercises Minsk and ..."
+    counted = category_terms(question) or set(terms(after.group(1)) if after else ())
+    return any(counted & set(terms(m.group(1))) for m in VAGUE.finditer(sentence))
+
+
 def type_bonus(sentence: str, kind: str, question: str) -> float:
     """How well a sentence gives the kind of thing asked for, beyond merely having one: for
     "when", a calendar date the question does not already hold (and not a year other than the
@@ -424,7 +453,7 @@ def type_bonus(sentence: str, kind: str, question: str) -> float:
         return _date_bonus(_without_since(sentence, question), question)
     if kind == "quantity":  # a count or amount, not a year: "more than three years", not "in 2020"
         asked = set(words(question))
-        return 0.1 if any(w not in asked for w in counts(sentence)) else 0.0
+        return 0.1 if any(w not in asked for w in counts(sentence)) or vague_count(sentence, question) else 0.0
     if kind == "condition":
         return 0.1 if CONDITIONAL.search(sentence) else 0.0
     return 0.0

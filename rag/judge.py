@@ -24,6 +24,7 @@ from rag.evidence import (
     YEAR,
     category_terms,
     focus_terms,
+    holds_quote,
     name_words,
     people,
     source_words,
@@ -119,7 +120,7 @@ def judge(question: str, ranked: list[Candidate], known: Callable[[str], bool], 
     if resembles is not None:
         typos = [w for w in named if w.isalpha() and resembles(terms(w)[0])]
         unknown, named = [w for w in unknown if w not in typos], [w for w in named if w not in typos]
-        if unheard := [w for w in named if w.isalpha()]:
+        if unheard := [w for w in named if w.replace("-", "").isalpha()]:  # "Xi", "Novo-Ogaryovo"; not "A-50"
             listed = ", ".join(f"“{w}”" for w in unheard)
             return Verdict(False, "not_answered", f"The articles are about this topic, but none of them mentions {listed}.")
     if (named and similarity < UNRELATED_NAMED) or (unknown and similarity < UNRELATED_COMMON
@@ -147,6 +148,7 @@ DETERMINERS = frozenset({"the", "a", "an", "his", "her", "their", "its", "this",
 LEAD_INS = frozenset({"keep", "want", "try", "start", "continue", "need", "begin", "seem", "have", "get", "let",
                       "help", "decide", "plan", "refuse", "agree", "hope", "like", "wish", "choose", "stop"})
 CARRIED_OUT = frozenset({"agree", "decide", "choose", "start", "begin", "continue"})  # lead-ins to what was done
+GOING = frozenset({"go", "come"})  # "go out and announce", "come forward and say": the second verb is the event
 SUBJECT_WORDS = 5  # how far after "why did" the verb may come: a subject is a name or a short phrase
 CARRIED_WORDS = 7  # how far "to send" may follow "agree": "agree at the February 2023 Moscow meeting to send"
 OBJECT_WORDS = 4  # the words after the verb that say what it was done to ("cancel his december trip to ...")
@@ -175,9 +177,12 @@ def premise(question: str) -> Event | None:
     tokens = re.findall(r"[A-Za-z][\w’'-]*", match.group(1)) if match else []
     # the first word is the subject's ("why do people ...", "why did police ..."), never the verb
     at = next((i for i in range(1, min(len(tokens), SUBJECT_WORDS + 1)) if _is_its_verb(tokens, i)), None)
+    doers = frozenset(words(" ".join(tokens[:at]))) if at else frozenset()  # "lukashenko" in "lukashenko agree to send"
+    if at is not None and tokens[at].lower() in GOING:  # "go out on Thursday and announce": the announcing
+        at = next((i + 1 for i in range(at + 1, min(len(tokens) - 1, at + 1 + CARRIED_WORDS))
+                   if tokens[i].lower() == "and" and _base_verb(tokens[i + 1])), at)
     if at is None or _base_verb(tokens[at + 1] if at + 1 < len(tokens) else ""):
         return None  # two verbs in a row ("cut gas", "ned price say"): which is the event is a guess
-    doers = frozenset(words(" ".join(tokens[:at])))  # before "agree" in "lukashenko agree ... to send"
     if tokens[at].lower() in CARRIED_OUT:  # "agree at the moscow meeting to send troops": the event is "send"
         at = next((i + 1 for i in range(at + 1, min(len(tokens) - 1, at + 1 + CARRIED_WORDS))
                    if tokens[i].lower() == "to" and _base_verb(tokens[i + 1])), None)
@@ -274,8 +279,8 @@ def _unattested(question: str, ranked: list[Candidate], similarity: float,
     lukashenko send troops into ukraine": "Lukashenko has resisted any pressure to deploy his own
     troops to Ukraine")."""
     event = premise(question)
-    if event is None:
-        return None
+    if event is None or any(holds_quote(c.text, question) for c in ranked):
+        return None  # "Who came out with 'Well, we are all busy people'?": the quotation is the event
     told = attested(event, ranked, named)
     if told:  # the best telling only, like the best evidence below: a later "not" is often about something else
         return Verdict(False, "corrected", "The articles say otherwise:", told[0]) \
@@ -391,6 +396,8 @@ def contradicted_figure(question: str, sentence: str) -> str:
     trade fall to $20 billion?" against "trade hit a record of more than $43 billion" gives
     "$43 billion". A question built on a wrong number is not answered as if it were right.
     Years are not figures here ("since 2019" is when, not how much)."""
+    if share := _other_share(question, sentence):
+        return share
     given = [(n, u, _value(n), _stem(u)) for n, u in FIGURE.findall(sentence) if not YEAR.fullmatch(n)]
     for number, unit in FIGURE.findall(question):
         value, stem = _value(number), _stem(unit)
@@ -399,6 +406,22 @@ def contradicted_figure(question: str, sentence: str) -> str:
         if other := next((f"{n} {u}" for n, u, _, s in given if s == stem), ""):
             return other
     return ""
+
+
+FRACTIONS = {"half": 50, "a third": 33, "one third": 33, "a quarter": 25, "one quarter": 25, "two thirds": 67,
+             "three quarters": 75}
+PERCENTAGE = re.compile(r"(\d+(?:\.\d+)?)\s*(?:%|per ?cent\b)", re.IGNORECASE)
+
+
+def _other_share(question: str, sentence: str) -> str:
+    """The percentage `sentence` gives where the question says a fraction of it: "Why did Belarus meet
+    only half of its commitments?" against "Belarus had fulfilled “100 percent” of its defense and security
+    agreements" gives "100 percent"."""
+    asked = next((v for f, v in FRACTIONS.items() if re.search(rf"\b{f}\b", question, re.IGNORECASE)), None)
+    given = PERCENTAGE.search(sentence)
+    if asked is None or not given or PERCENTAGE.search(question) or abs(float(given.group(1)) - asked) < 2:
+        return ""
+    return f"{given.group(1)} percent"
 
 
 # "met in Kyiv", "spoke at Munich": an event and where it happened
@@ -580,8 +603,12 @@ def quotes_asked(question: str, sentence: str) -> bool:
 
 def _unknown_words(question: str, known: Callable[[str], bool]) -> list[str]:
     category = category_terms(question)
-    return [w for w in _focus_words(question)
-            if terms(w)[0] not in category | DATE_TERMS and not _adverb(w) and not any(map(known, forms(w)))]
+    single = [w for w in _focus_words(question)
+              if terms(w)[0] not in category | DATE_TERMS and not _adverb(w) and not any(map(known, forms(w)))]
+    # a hyphenated name ("Novo-Ogaryovo") is unknown when a long part of it is
+    joined = [w for w in dict.fromkeys(re.findall(r"\b[A-Za-z]+(?:-[A-Za-z]+)+\b", question))
+              if any(len(part) >= 4 and not any(map(known, forms(part))) for part in w.split("-"))]
+    return single + joined
 
 
 def _adverb(word: str) -> bool:
@@ -594,8 +621,9 @@ def _is_name(word: str, question: str) -> bool:
     with a digit in it."""
     if any(ch.isdigit() for ch in word):
         return True
-    first = re.match(r"\W*([\w’'-]+)", question)
-    return word[:1].isupper() and not (first and first.group(1).strip("’'-") == word)
+    # the first word of each of its sentences ("... the Amur region. Whereabouts in Russia is that?")
+    starts = {m.group(1).strip("’'-") for m in re.finditer(r"(?:^|[.!?][’'\"”)]*\s+)\W*([\w’'-]+)", question)}
+    return word[:1].isupper() and word not in starts
 
 
 def _coined(word: str, vocabulary: frozenset[str]) -> bool:
@@ -603,6 +631,8 @@ def _coined(word: str, vocabulary: frozenset[str]) -> bool:
     ("jinping", "prigozhin"), not a misspelling ("recieved"). Shorter words are left alone:
     nearly every three-letter string is one letter from some word."""
     w = word.lower()
+    if "-" in w:  # "novo-ogaryovo": a name when one of its parts is
+        return any(_coined(part, vocabulary) for part in w.split("-"))
     if not vocabulary or len(w) < 5 or not w.isalpha() or not w.isascii():
         return False
     return w not in vocabulary and not one_edit(w) & vocabulary
@@ -672,7 +702,7 @@ def _one_word_changed(asked: list[str], said: list[str]) -> str:
 
 
 # "What did Tsikhanouskaya say about Putin's December visit?": someone's words asked for
-SAYING_ASKED = re.compile(r"\bwhat\s+(?:did|does|do|has|have|had)\s+((?:[\w’'.-]+\s+){1,3}?)(?:say|think|tell|claim|"
+SAYING_ASKED = re.compile(r"\bwhat\s+(?:did|does|do|has|have|had)\s+((?:[\w’'.-]+\s+){1,3}?)(?:say|think|tell|ask|claim|"
                           r"write|argue|warn|mean|add|reply|respond|suggest|announce|feel|make of)\b", re.IGNORECASE)
 SPEAKER_DEPTH = 5  # the best sentences searched for the one the question asks to have spoken
 PRONOUN = re.compile(r"\b(?:he|she|they|him)\b", re.IGNORECASE)  # someone spoken of, not "his counterpart"

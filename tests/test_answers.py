@@ -62,7 +62,7 @@ from rag.judge import (
     unheard_designations,
     unheard_speaker,
 )
-from rag.judge import _adverb
+from rag.judge import _adverb, _is_name
 from rag.text import terms, words
 from rag.types import Candidate, Chunk, Passage
 
@@ -1004,3 +1004,49 @@ def test_a_name_transliterated_another_way_in_another_article_is_the_name_asked_
     history = [("who leads the belarusian opposition in exile", "Sviatlana Tsikhanouskaya [1].")]
     res = seed_rag.answer("what did she say at munich", history)
     assert "Munich" in res.text, res.text
+
+
+def test_how_often_wants_a_frequency_and_how_many_a_count_or_a_rough_one() -> None:
+    often = "How often does the Munich Security Conference take place?"
+    assert expected_type(often) == "frequency"
+    assert has_type("At the annual Munich Security Conference in Germany", "frequency", often)
+    assert has_type("Putin and Lukashenko met many times this year", "frequency", "how often had they met?")
+    assert not has_type("Putin was in Minsk on Monday.", "frequency", often)
+    assert has_type("For years, Lukashenko has sought to balance relations.", "quantity", "how long has he tried that?")
+    exercises = "Does EU Reporter say how many exercises Minsk and Moscow have held together?"
+    assert has_type("They also held many exercises.", "quantity", exercises)
+    assert not has_type("They met many times this year.", "quantity", "how many protesters were detained in minsk?")
+    assert not has_type("Trade hit a record of more than $43 billion.", "quantity", "By what percentage did trade grow?")
+    assert has_type("Belarus fulfilled 100 percent of its agreements.", "quantity", "what percentage did it fulfil?")
+    assert expected_type("It is in the Amur region. Whereabouts in Russia is that?") == "place"
+
+
+@pytest.mark.parametrize("asked", ["Round up what happens in these stories when the leaders face the press",
+                                   "List the commitments that came out of the Putin–Lukashenko encounters"])
+def test_a_round_up_or_a_list_across_the_stories_is_a_synthesis_question(asked: str) -> None:
+    assert is_synthesis(asked)
+
+
+def test_a_quoted_remark_attests_who_said_it_and_go_out_and_announce_is_the_announcing(seed_rag: Rag) -> None:
+    res = seed_rag.answer("Who came out with 'Well, we are all busy people' during the joint appearance in Moscow?")
+    assert "Putin" in res.text and not res.refused, res.text
+    event = premise("why did lukashenko go out on thursday and announce belarus would only join the war if attacked?")
+    assert event is not None and event.verb == "announce" and event.doers == {"lukashenko"}
+
+
+def test_a_fraction_against_the_percentage_the_articles_give_is_corrected(seed_rag: Rag) -> None:
+    said = "Lukashenko said that Belarus had fulfilled “100 percent” of its defense and security agreements."
+    asked = "Why did the Kremlin say Belarus had met only half of its defence and security commitments?"
+    assert contradicted_figure(asked, said) == "100 percent"
+    assert contradicted_figure(asked.replace("only half", "all"), said) == ""
+    res = seed_rag.answer(asked)
+    assert res.refusal == "corrected" and "100 percent" in res.text, res.text
+
+
+def test_a_hyphenated_name_no_article_spells_is_unknown_and_a_sentence_start_is_no_name() -> None:
+    ranked = [Candidate(1, "Putin and Lukashenko met in Moscow on Friday.", 0.6, similarity=0.7)]
+    known = {"putin", "lukashenko", "met", "moscow", "friday", "meet", "kremlin", "novo", "where", "exactli"}.__contains__
+    verdict = judge("where in moscow did putin and lukashenko meet, the kremlin or novo-ogaryovo?", ranked, known,
+                    resembles=lambda term: False, vocabulary=frozenset({"where", "moscow", "meet", "novo"}))
+    assert not verdict.answerable and "novo-ogaryovo" in verdict.note
+    assert _is_name("Minsk", "Where is it? In Minsk?") and not _is_name("Whereabouts", "It is far. Whereabouts is it?")

@@ -92,3 +92,9 @@ def test_she_after_a_question_asking_who_is_the_person_the_answer_names_not_a_co
         "is Sviatlana Tsikhanouskaya still living in belarus?"
     described = [("Who is Ned Price?", "He is the spokesperson for the US State Department [1].")]
     assert KeywordCondenser().condense("What did he say next?", described) == "What did Ned Price say next?"
+
+
+def test_a_describing_word_that_opens_the_answer_is_not_someone_they_can_mean():
+    said = [("how awkward was the visit?", "Quite awkward: when Putin thanked him for coming, Lukashenko replied [1].")]
+    assert KeywordCondenser().condense("what did the two of them focus on?", said) == \
+        "what did the two of Putin and Lukashenko focus on?"
