@@ -272,7 +272,12 @@ def asking_sentence(question: str) -> str:
     'As if I could not agree.' Why might he feel he had no choice?" asks why, not when."""
     asked = question.rfind("?")
     ends = [m.end() for m in SENTENCE_END.finditer(question) if m.end() <= asked]
-    return question[max(ends, default=0):]
+    # "what about the other direction, how often does he go?": the opener turns to the question after it
+    return OPENER.sub("", question[max(ends, default=0):], count=1)
+
+
+OPENER = re.compile(r"^\W*(?:(?:and|so|ok|okay|right|now|well)\W+)*(?:what|how) about\b[^,?]*,\s*(?=(?:what|which|who|whom|"
+                    r"whose|when|where|why|how)\b)", re.IGNORECASE)
 
 
 # A sentence's end inside a question (a closing quote may follow the stop), not "Mr." or "G."

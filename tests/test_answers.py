@@ -1019,6 +1019,8 @@ def test_how_often_wants_a_frequency_and_how_many_a_count_or_a_rough_one() -> No
     assert not has_type("Trade hit a record of more than $43 billion.", "quantity", "By what percentage did trade grow?")
     assert has_type("Belarus fulfilled 100 percent of its agreements.", "quantity", "what percentage did it fulfil?")
     assert expected_type("It is in the Amur region. Whereabouts in Russia is that?") == "place"
+    assert expected_type("what about the other direction, how often does lukashenko go to russia?") == "frequency"
+    assert expected_type("what about the gas deal?") == "any"
 
 
 @pytest.mark.parametrize("asked", ["Round up what happens in these stories when the leaders face the press",
