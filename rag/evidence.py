@@ -234,6 +234,11 @@ PLACED_AT = re.compile(r"\b(?:in|at|from|to|near|into|across|outside|inside|towa
                        r"(?:the\s+|a\s+)?((?!(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|January|February|"
                        r"March|April|May|June|July|August|September|October|November|December)\b)[A-Z][\w’'.-]+)|"
                        r"\b([A-Z][\w’'.]+)-based\b")  # "a Washington-based research group"
+# ... or a place without a name: "moved to the new reading room", "held in a hotel outside the city"
+PLACED_NOUN = re.compile(r"\b(?:in|at|from|to|into|near|inside|outside|across)\s+(?:the|a|an|his|her|their|its)\s+"
+                         r"((?:[a-z][\w’'-]*\s+){0,2}(?!(?:week|month|year|day|morning|afternoon|evening|night|spring|"
+                         r"summer|autumn|fall|winter|past|future|end|start|beginning|meantime|time|moment|run-up|wake|"
+                         r"aftermath|war|talks|meeting|conflict|invasion|summit|event|press|news|media)s?\b)[a-z][\w’'-]*)")
 DIRECTION = re.compile(r"\b(?:north|south|east|west|northern|southern|eastern|western|north-?east|north-?west|"
                        r"south-?east|south-?west|border|borders|frontier|territory|abroad|overseas|capital|sidelines|exile|jail|prison|"
                        r"hiding)\b", re.IGNORECASE)
@@ -342,7 +347,8 @@ def has_type(sentence: str, kind: str, question: str) -> bool:
             vague_count(sentence, question)
     if kind == "place":  # "where might the offensive come from": "from the east, the south, or Belarus"
         return any(not set(words(m.group(1) or m.group(2))) <= set(words(question)) for m in PLACED_AT.finditer(sentence)) or \
-            bool(DIRECTION.search(sentence))
+            bool(DIRECTION.search(sentence)) or \
+            any(m.group(1).lower() not in question.lower() for m in PLACED_NOUN.finditer(sentence))
     if kind == "condition":  # "under what condition would Belarus join the war": "only ... if attacked"
         return bool(CONDITIONAL.search(sentence))
     if kind == "person":

@@ -980,6 +980,7 @@ def test_where_wants_a_place_and_the_next_sentence_gives_it_when_the_best_does_n
     assert has_type("The Institute for the Study of War, a Washington-based research group, said so.", "place",
                     "where is that group based?")
     assert not has_type("They met on Monday.", "place", "where did they meet?")
+    assert has_type("The ledgers were moved to the new reading room in April.", "place", "Where were the ledgers moved?")
     history = [("Who is Valery Zaluzhniy?", "He is Ukraine's top general; he told the Economist that Russia had "
                                            "200,000 troops ready for a major offensive [1].")]
     res = seed_rag.answer(asked, history)
