@@ -246,7 +246,7 @@ DIRECTION = re.compile(r"\b(?:north|south|east|west|northern|southern|eastern|we
 
 # How often something happens: "a regular visitor", "the annual conference", "twice a year", "every week"
 FREQUENCY = re.compile(r"\b(?:regular(?:ly)?|annual(?:ly)?|yearly|monthly|weekly|daily|often|frequent(?:ly)?|rarely|rare|"
-                       r"seldom|occasional(?:ly)?|repeatedly|routinely|once|twice|(?:\w+ )?times?|"
+                       r"seldom|occasional(?:ly)?|repeatedly|routinely|twice|\w+ times|"  # "many times", not "at the time"
                        r"every (?:year|month|week|day)|each (?:year|month|week))\b", re.IGNORECASE)
 
 

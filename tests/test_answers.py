@@ -1013,6 +1013,7 @@ def test_how_often_wants_a_frequency_and_how_many_a_count_or_a_rough_one() -> No
     assert has_type("At the annual Munich Security Conference in Germany", "frequency", often)
     assert has_type("Putin and Lukashenko met many times this year", "frequency", "how often had they met?")
     assert not has_type("Putin was in Minsk on Monday.", "frequency", often)
+    assert not has_type("At the time, Putin was in Minsk.", "frequency", often)
     assert has_type("For years, Lukashenko has sought to balance relations.", "quantity", "how long has he tried that?")
     exercises = "Does EU Reporter say how many exercises Minsk and Moscow have held together?"
     assert has_type("They also held many exercises.", "quantity", exercises)
