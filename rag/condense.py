@@ -108,7 +108,7 @@ def referents(text: str) -> Referents:
     for match in NAME.finditer(text):
         name = match.group()
         parts = name.split()
-        while parts and (parts[0].lower() in NOT_NAMES or MONTH_OR_DAY.match(parts[0]) or _describing(parts[0])):
+        while parts and (parts[0].lower() in NOT_NAMES or MONTH_OR_DAY.match(parts[0]) or _only_describing(parts[0])):
             parts = parts[1:]  # "On Monday", "They", "Even", "Quite awkward": sentence-initial words, not names
         name = " ".join(parts)
         if not name or _describes(name, text, match.end()):
@@ -121,7 +121,7 @@ def referents(text: str) -> Referents:
     return found
 
 
-def _describing(word: str) -> bool:
+def _only_describing(word: str) -> bool:
     """An adverb or adjective and nothing else ("Quite", "Largely"), never someone "he" can mean."""
     kinds = set(lemminflect.getAllLemmas(word.lower()))
     return bool(kinds) and kinds <= {"ADV", "ADJ"}

@@ -262,6 +262,11 @@ QUESTION_QUOTE = re.compile(r"“([^”]+)”|\"([^\"]+)\"|(?<![\w’'])'([^']+)
 QUOTED_TERMS, QUOTED_WORDS = 2, 4  # a quotation the question repeats: "heights of irony", "as if I could not agree"
 
 
+def question_quotes(question: str) -> list[str]:
+    """The phrases `question` quotes, in whichever quotation marks it uses."""
+    return [next(g for g in m.groups() if g) for m in QUESTION_QUOTE.finditer(question)]
+
+
 def holds_quote(sentence: str, question: str) -> bool:
     """Whether `sentence` holds, word for word, a phrase the question quotes (two content terms or
     more, or four words): "Lukashenko shot back 'As if I could not agree.' Why might he feel he had no choice?" is
@@ -269,7 +274,7 @@ def holds_quote(sentence: str, question: str) -> bool:
     said = " ".join(words(sentence))
     return any((len(terms(quote)) >= QUOTED_TERMS or len(words(quote)) >= QUOTED_WORDS)
                and f" {' '.join(words(quote))} " in f" {said} "
-               for quote in (next(g for g in m.groups() if g) for m in QUESTION_QUOTE.finditer(question)))
+               for quote in question_quotes(question))
 
 
 def asking_sentence(question: str) -> str:
@@ -662,6 +667,11 @@ VARIANT_LENGTH = 6  # names this long or longer may be spelled two ways ("Zelens
 VARIANT_LIKENESS = 0.8  # "Tsikhanouskaya" and "Tikhanovskaya": 0.89; "Lukashenko" and "Lukashenka": 0.9
 
 
+def spelled_alike(one: str, other: str) -> bool:
+    """Whether two (lowercased) names may be one name transliterated two ways (`VARIANT_LIKENESS`)."""
+    return difflib.SequenceMatcher(None, one, other).ratio() >= VARIANT_LIKENESS
+
+
 def spelled_otherwise(asked: set[str], passages: Sequence[Passage]) -> dict[str, str]:
     """The passages' terms that spell one of the question's long terms another way, mapped to it:
     news transliterates names differently ("Sviatlana Tsikhanouskaya" in one article, "Svetlana
@@ -673,7 +683,7 @@ def spelled_otherwise(asked: set[str], passages: Sequence[Passage]) -> dict[str,
         return {}
     found = {t for p in passages for t in terms(" ".join(re.findall(r"\b[A-Z][\w’'-]+", p.chunk.text)))} - asked
     return {term: t for term in found for t in long if term[0] == t[0] and abs(len(term) - len(t)) <= 2
-            and not _nationality_of(term, t) and difflib.SequenceMatcher(None, term, t).ratio() >= VARIANT_LIKENESS}
+            and not _nationality_of(term, t) and spelled_alike(term, t)}
 
 
 def _nationality_of(one: str, other: str) -> bool:

@@ -6,7 +6,6 @@ from the ranking (`rag.evidence`), which it reads."""
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -18,7 +17,6 @@ from rag.evidence import (
     ASKING,
     DATE_TERMS,
     DAY_MONTH,
-    QUESTION_QUOTE,
     ROLE,
     SPEAKING,
     YEAR,
@@ -27,7 +25,9 @@ from rag.evidence import (
     holds_quote,
     name_words,
     people,
+    question_quotes,
     source_words,
+    spelled_alike,
 )
 from rag.spelling import one_edit
 from rag.text import DEMONYM, STOPWORDS, forms, terms, words
@@ -524,11 +524,9 @@ def contradicted_doer(question: str, ranked: list[Candidate], context: str,
     return None
 
 
-SAME_NAME = 0.8  # "Tsikhanouskaya" and "Tikhanovskaya" (0.89): one person, spelled two ways
-
-
 def _same_name(name: str, asked: set[str]) -> bool:
-    return any(difflib.SequenceMatcher(None, name, a).ratio() >= SAME_NAME for a in asked)
+    """Whether `name` is one of `asked`, perhaps spelled another way ("Tsikhanouskaya", "Tikhanovskaya")."""
+    return any(spelled_alike(name, a) for a in asked)
 
 
 def _settings(question: str, context: str, people: set[str]) -> list[str]:
@@ -674,8 +672,8 @@ def misquoted_words(question: str, ranked: list[Candidate], context: str) -> tup
     an “older brother”" gives "older brother" and that sentence. A quotation the passages hold as
     asked, or one no sentence nearly holds (the user's paraphrase), is left alone."""
     plain = _plain(context)
-    for match in QUESTION_QUOTE.finditer(question):
-        asked = words(next(g for g in match.groups() if g))
+    for quote in question_quotes(question):
+        asked = words(quote)
         if len(asked) < 2 or " ".join(asked) in plain:
             continue
         for c in ranked:
@@ -756,11 +754,11 @@ def opposite_said(question: str, ranked: list[Candidate]) -> tuple[str, Candidat
     for word in (w for w in words(question) if len(w) >= 4 and w not in STOPWORDS and w not in said):
         for prefix in NEGATED:
             opposite = prefix + word if prefix + word in said else word[len(prefix):] if word.startswith(prefix) else ""
-            if len(opposite) >= 4 and opposite in said and _describing(opposite):
+            if len(opposite) >= 4 and opposite in said and _adjective_or_adverb(opposite):
                 return opposite, best
     return None
 
 
-def _describing(word: str) -> bool:
+def _adjective_or_adverb(word: str) -> bool:
     """An adjective or an adverb ("likely", "unable"), which a prefix turns into its opposite."""
     return bool({"ADJ", "ADV"} & set(lemminflect.getAllLemmas(word)))
