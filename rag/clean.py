@@ -15,6 +15,7 @@ from datetime import date
 from urllib.parse import urlparse
 
 from rag.dates import Dated, article_date, first_date
+from rag.embed import vocabulary
 from rag.load import RawArticle
 from rag.text import is_credit
 from rag.types import Article
@@ -44,6 +45,10 @@ SENTENCE_END = re.compile(r"[.!?:;…][\"”’')\]]*$")
 # A wire-style dateline standing alone where a title would be: "New York CNN Business —".
 DATELINE = re.compile(r"^[A-Z][\w.,'’() ]{0,60}\s[—–-]$")
 
+# A slug's trailing word this short and not English is an edition or section code ("intl", "hnk", "spt");
+# one of two letters always is ("ml", "nr").
+SLUG_CODE = 4
+
 # Footer signatures that name the outlet, and bare site names some scrapers leave at the end.
 OUTLET_PATTERNS = (
     re.compile(r"^([A-Z][\w .&'-]{1,40}?) publishes articles"),
@@ -65,7 +70,7 @@ def clean(raw: RawArticle) -> Article:
     given = raw.meta.get("title", "")
     # With a title from the source's metadata, the text starts with the body unless it repeats it.
     title_idx = _title_index(raw.text, lines) if not given else 0 if lines and lines[0][2] == given else -1
-    title = given or (lines[title_idx][2] if lines and title_idx >= 0 else "")
+    title = given or (lines[title_idx][2] if lines and title_idx >= 0 else "") or slug_title(raw.meta.get("url", ""))
     body = _body(raw.text, lines, title_idx) or _lone_paragraph(lines, title_idx)
     dated = _date(raw.meta.get("published", ""), lines, body, raw.meta.get("date_inferred") == "true")
     return Article(
@@ -208,6 +213,24 @@ def _iso_date(value: str) -> str:
         except ValueError:
             return ""
     return first_date(value) if value else ""
+
+
+def slug_title(url: str) -> str:
+    """A title for an article whose text and metadata give none, from its address's slug:
+    ".../2022/06/26/sport/colorado-avalanche-stanley-cup-winner/index.html" -> "Colorado avalanche
+    stanley cup winner". A news address names its story in words chosen to be found; a source
+    card is better labelled by them than by nothing, and both searches read a title with every
+    passage (`rag.sync.keyword_text`), so an untitled article is not found less often than a
+    titled one of the same story. The last path segment of two or more words is the slug (not
+    "index.html", an id, a date); trailing edition codes ("intl-hnk", "07-12-22") are dropped."""
+    for segment in reversed([s for s in urlparse(url).path.split("/") if s]):
+        words = [w for w in re.split(r"[-_]+", re.sub(r"\.[a-z]{2,5}$", "", segment.lower())) if w]
+        while words and (words[-1].isdigit() or len(words[-1]) <= 2
+                         or (len(words[-1]) <= SLUG_CODE and words[-1] not in vocabulary())):
+            words.pop()
+        if len(words) >= 2 and all(w.isalnum() for w in words) and any(len(w) >= 4 and w.isalpha() for w in words):
+            return " ".join(words).capitalize()
+    return ""
 
 
 def _outlet(lines: list[Line], url: str) -> str:

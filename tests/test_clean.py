@@ -1,6 +1,6 @@
 import pytest
 
-from rag.clean import clean
+from rag.clean import clean, slug_title
 from rag.load import RawArticle
 from rag.pipeline import default_corpus
 
@@ -65,6 +65,33 @@ def test_a_dateline_where_the_title_would_be_is_not_the_title():
     a = clean(raw)
     assert a.title == ""
     assert [a.text[s:e] for s, e in a.body] == ["Senators unveiled an agreement on Sunday.", "It passed."]
+
+
+@pytest.mark.parametrize(("url", "title"), [
+    ("https://www.cnn.com/2022/06/26/sport/colorado-avalanche-stanley-cup-winner/index.html",
+     "Colorado avalanche stanley cup winner"),
+    ("https://www.cnn.com/2022/08/03/asia/china-taiwan-military-exercises-intl-hnk-ml/index.html",
+     "China taiwan military exercises"),  # edition codes dropped
+    ("https://www.cnn.com/2022/07/12/world/live-news/russia-ukraine-war-news-07-12-22/h_c164ac931cc84141", "Russia ukraine war news"),
+    ("https://www.cnn.com/2022/09/20/politics/desantis-marthas-vineyard-investigation-nr-vpx.cnn", "Desantis marthas vineyard investigation"),
+    ("https://www.cnn.com/2022/08/29/business/starbucks-pumpkin-spice-latte-2022/index.html", "Starbucks pumpkin spice latte"),
+    ("https://e.newsletters.cnn.com/click?EX=abc123", ""),  # no words: no title
+    ("https://eu.usatoday.com/story/money/2022/06/11/7592466001/", ""),
+    ("", ""),
+])
+def test_a_title_from_the_address_slug(url: str, title: str):
+    assert slug_title(url) == title
+
+
+def test_an_untitled_article_is_titled_by_its_address():
+    # RealTimeQA's CNN articles have no title and open with a dateline: their source cards said
+    # nothing, and both searches read every other article's title with each passage.
+    raw = RawArticle("x", "Washington CNN —\n\nSenators unveiled an agreement on Sunday.", "x.jsonl:1",
+                     {"url": "https://www.cnn.com/2022/06/12/politics/whats-in-senate-gun-reform-agreement/index.html"})
+    assert clean(raw).title == "Whats in senate gun reform agreement"
+    titled = RawArticle("y", "Senators agree\n\nSenators unveiled an agreement on Sunday.", "y.jsonl:1",
+                        {"url": "https://www.cnn.com/2022/06/12/politics/whats-in-senate-gun-reform-agreement/index.html"})
+    assert clean(titled).title == "Senators agree"  # a title in the text wins
 
 
 def test_outlet_from_any_label_of_the_url_host():

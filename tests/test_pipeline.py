@@ -120,6 +120,20 @@ def test_jsonl_gz_html_and_markdown_are_indexed_and_bad_lines_reported(tmp_path)
     assert "alert" not in " ".join(c.text for c in r.store.chunks())
 
 
+def test_an_untitled_article_is_titled_and_found_by_its_address(tmp_path):
+    # RealTimeQA's CNN articles have no title: the Articles tab showed none, and both searches,
+    # which read every other article's title with each of its passages, found them less often.
+    source = tmp_path / "a.jsonl"
+    source.write_text(json.dumps({"id": "cnn1", "url": "https://www.cnn.com/2022/06/15/weather/yellowstone-flooding-wednesday/index.html",
+                                  "text": "CNN —\n\nAll entrances of the park are closed because floods damaged roads and bridges, "
+                                          "officials said on Tuesday."}) + "\n" + json.dumps(
+        {"id": "other", "title": "Harbor bridge opens", "text": "The Kelvale harbor bridge opened on 3 May 2024 after six years of work."}))
+    r = Rag(Settings(data_dir=tmp_path / "data"))
+    r.index([source])
+    assert {a.id: a.title for a in r.articles()}["cnn1"] == "Yellowstone flooding wednesday"
+    assert r.retrieve("Yellowstone", k=1)[0].chunk.article_id == "cnn1"  # the word is in its address only
+
+
 def test_user_errors_are_rag_errors_with_advice(seed_rag, tmp_path):
     with pytest.raises(QuestionError, match="empty"):
         seed_rag.answer("   ")
