@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from rag import Rag, bench, cli
-from rag.bench import named_choices
+from rag.bench import answering_articles, named_choices
 from rag.errors import RagError
 from rag.evaluate import (
     LLMJudge,
@@ -94,6 +94,17 @@ def test_named_choices_needs_the_choice_text() -> None:
     assert named_choices("Netflix renewed Squid Game for a second season [1].", choices) == [1]
     assert named_choices("Unlike Breaking Bad, Squid Game returns [2].", choices) == [1, 2]
     assert named_choices("Friendship matters [1].", choices) == []  # whole words only
+
+
+def test_an_article_of_the_round_that_names_the_right_choice_answers() -> None:
+    q = {"id": "20220617_7", "question": "Which US national park was impacted by severe flooding?", "answer": [1],
+         "choices": ["Glacier", "Yellowstone", "Yosemite", "Zion"], "gold_ids": ["g"]}
+    articles = [{"id": "g", "week": "20220617", "text": "Roads washed out."},
+                {"id": "same", "week": "20220617", "text": "Flooding closed Yellowstone on Monday."},
+                {"id": "both", "week": "20220617", "text": "Yellowstone flooded; Yosemite burned."},  # names a wrong one too
+                {"id": "older", "week": "20220610", "text": "Yellowstone reopened."},  # another round
+                {"id": "part", "week": "20220617", "text": "Yellowstones of the mind."}]  # whole words only
+    assert answering_articles([q], articles) == [{"g", "same"}]
 
 
 def _citation(number: int, passage: str) -> Citation:
@@ -307,6 +318,8 @@ def test_rag_bench_limit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Non
         assert r["tune"]["questions"] + r["held_out"]["questions"] == result["questions"]
         assert 0 < r["hits@10"] <= 1 and r["hits@1"] <= r["hits@5"] <= r["hits@10"]
         assert r["latency_ms"]["p50"] <= r["latency_ms"]["p95"]
+        # an article answering the question, gold or not, is a hit: never fewer hits than the gold alone
+        assert r["answering"]["hits@10"] >= r["hits@10"] and r["answering"]["mrr@10"] >= r["mrr@10"]
     assert result["retrieval"]["fusion_sweep"]
     answers = result["answers"]["extractive"]
     assert answers["questions"] == 3 and 0 <= answers["correct"] <= answers["right_choice"] <= 1
@@ -315,5 +328,6 @@ def test_rag_bench_limit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Non
     assert result["machine"]["cpus"] >= 1
     md = (out / "realtimeqa.md").read_text()
     assert "| fused (default) |" in md and "| fused (default), as of |" in md and "embed-only" in md and "## Multiple-choice answers" in md
+    assert "names the right choice and no wrong one" in md
     assert list(scratch.iterdir()) == []  # the temporary index was removed
     assert sorted(p.name for p in out.iterdir()) == ["realtimeqa.json", "realtimeqa.md"]
