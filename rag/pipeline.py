@@ -29,7 +29,6 @@ from rag.evidence import (
     SentenceRanker,
     corpus_text,
     diversify,
-    is_synthesis,
     render,
     render_corpus,
     tidy,
@@ -41,6 +40,7 @@ from rag.retrieve import HybridRetriever
 from rag.settings import MAX_K, Settings
 from rag.spelling import mend
 from rag.sync import KeywordSync, read_chunks
+from rag.synthesis import SynthesisDetector
 from rag.types import (
     REFUSAL,
     Answer,
@@ -92,6 +92,7 @@ class Rag:
         self.indexer = Indexer(self.store, self.embedder, self.chunker, self.keyword, self.sync,
                                self.settings.max_article_chars)
         self._ranker = SentenceRanker(self.keyword.idf, self.embedder.embed, self.keyword.knows)
+        self._synthesis = SynthesisDetector(self.embedder.embed, self.embedder.name)
         self._generators: dict[str, Generator] = {}
         self._corpus_cache = ("", "")  # (the keyword index's state, corpus_text or "")
         self._warming = threading.Event()
@@ -173,7 +174,7 @@ class Rag:
         """Retrieve and rank the passages' sentences. A summary or comparison reaches across
         articles: each article's best passage comes before any article's second. `asked`: the
         question as typed (its slips mended); `said`: the last answer of the conversation."""
-        synthesis = is_synthesis(query)
+        synthesis = self._synthesis(query)
         found = self.retrieve(query, 2 * k if synthesis else k, filters, scope)
         passages = diversify(found, k) if synthesis else found
         ranked = self._ranker.rank(query, passages, per_article=3 if synthesis else 0, asked=asked, said=said)
