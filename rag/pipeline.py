@@ -40,7 +40,7 @@ from rag.retrieve import HybridRetriever
 from rag.settings import MAX_K, Settings
 from rag.spelling import mend
 from rag.sync import KeywordSync, read_chunks
-from rag.synthesis import SynthesisDetector
+from rag.synthesis import SynthesisDetector, asks_overview, leads, opening
 from rag.types import (
     REFUSAL,
     Answer,
@@ -175,10 +175,22 @@ class Rag:
         articles: each article's best passage comes before any article's second. `asked`: the
         question as typed (its slips mended); `said`: the last answer of the conversation."""
         synthesis = self._synthesis(query)
+        if asks_overview(query, synthesis):
+            return self._overview(query, k, filters, scope)
         found = self.retrieve(query, 2 * k if synthesis else k, filters, scope)
         passages = diversify(found, k) if synthesis else found
         ranked = self._ranker.rank(query, passages, per_article=3 if synthesis else 0, asked=asked, said=said)
         return render(query, passages, ranked, synthesis, self.settings.llm_excerpt_sentences)
+
+    def _overview(self, query: str, k: int, filters: Filters | None, scope: TimeScope) -> Prompt:
+        """The opening of each article a search for `query` reaches first (within the filters and
+        the as-of date), one per article: "what are these articles about?" has no subject for
+        sentences to match, and a story's own first sentence says what it is about."""
+        found = diversify(self.retrieve(query, 2 * k, filters, scope), k)
+        best = {p.chunk.article_id: p.score for p in reversed(found)}  # each article's best score
+        first = {a: next((c for c in self.article_chunks(a) if opening(c.text)), None) for a in best}
+        passages = sorted((Passage(chunk, best[a]) for a, chunk in first.items() if chunk), key=lambda p: -p.score)
+        return render(query, passages, leads(passages), True, self.settings.llm_excerpt_sentences)
 
     def _verdict(self, prompt: Prompt, filters: Filters | None) -> Verdict:
         if len(self.keyword) == 0:

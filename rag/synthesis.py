@@ -19,6 +19,8 @@ from pathlib import Path
 import numpy as np
 
 from rag.evidence import is_synthesis
+from rag.text import is_caption, is_credit, sentences, terms
+from rag.types import Candidate, Passage
 
 WEIGHTS = Path(__file__).with_name("synthesis.json")
 
@@ -47,3 +49,43 @@ class SynthesisDetector:
     def probability(self, question: str) -> float:
         """The model's probability that `question` asks for a synthesis."""
         return float(1 / (1 + np.exp(-(self._embed([question])[0] @ self._w + self._b))))
+
+
+# The words of a request for the collection's gist, with no subject of its own: "What are these
+# articles about?", "Give me an overview of the stories", "tl;dr".
+OVERVIEW_TERMS = frozenset(terms(
+    "give tell show me us an overview summary summarise summarize sum up gist rundown recap digest brief briefly "
+    "briefing tl dr tldr main key points highlights takeaways headlines article articles report reports story "
+    "stories coverage news piece pieces source sources document documents collection everything all say says "
+    "cover covers covered here these those whole short version quick quickly big picture"))
+COLLECTION_TERMS = frozenset(terms("article articles report reports story stories coverage news piece pieces "
+                                   "source sources document documents collection everything tl dr tldr headlines"))
+LEAD_WORDS = 8  # an article's first sentence this long opens its story (not a dateline or a credit line)
+LEAD_SCORE = 1.0  # an overview's sentence is chosen for where it stands, not for words shared with the question
+
+
+def asks_overview(question: str, synthesis: bool) -> bool:
+    """A request for the gist of the articles themselves, about no subject: answered with each
+    article's opening sentence, as a newspaper's front page does. A synthesis question
+    (`synthesis`) of overview words only, or one naming the collection ("what's the news here?")."""
+    asked = set(terms(question))
+    return bool(asked) and asked <= OVERVIEW_TERMS and (synthesis or bool(asked & COLLECTION_TERMS))
+
+
+def opening(text: str) -> str | None:
+    """The first sentence of `text` that opens a story: long enough to say something, and neither
+    a credit line ("16 December 2022 - 13:59 By Benjamin Harvey", which can be a passage of its
+    own) nor in a photo's caption ("Lukashenko, left, and Putin during an earlier visit. Putin is
+    to visit ... File photo.": the paragraph is the caption)."""
+    for paragraph in text.split("\n"):
+        said = [s for _, _, s in sentences(paragraph)]
+        found = next((s for s in said if len(s.split()) >= LEAD_WORDS and not is_credit(s)), None)
+        if found and not any(map(is_caption, said)):
+            return found
+    return None
+
+
+def leads(passages: Sequence[Passage]) -> list[Candidate]:
+    """The opening sentence of each passage: what an overview cites, each as good as the others
+    (`LEAD_SCORE`)."""
+    return [Candidate(number, first, LEAD_SCORE) for number, p in enumerate(passages, 1) if (first := opening(p.chunk.text))]

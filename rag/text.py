@@ -110,6 +110,16 @@ def forms(word: str) -> frozenset[str]:
     return frozenset(t for w in lemmas | inflected | {word} for t in terms(w))
 
 
+# A photo caption: who stands where ("Lukashenko, left, of Belarus, and Putin"), or its credit.
+CAPTION = re.compile(r",\s+(?:left|right|center|centre|second (?:left|right)|top|bottom)\s*,|"
+                     r"\b(?:file photo|photo credit|getty images|ap photo)\b", re.IGNORECASE)
+
+
+def is_caption(text: str) -> bool:
+    """A photo caption's sentence (cleaning keeps one copy of a caption as body text)."""
+    return bool(CAPTION.search(text))
+
+
 def is_credit(text: str) -> bool:
     """An article's credit line: a byline ("By Jane Okafor, CNN"), with or without its date and
     time ("16 December 2022 - 13:59 By Benjamin Harvey"). Cleaning keeps the one before the lead
