@@ -304,10 +304,11 @@ def fusion_sweep(chunk_lists: dict[str, list[list[str]]], article_of: dict[str, 
 
 
 def run_answers(rag: Rag, questions: list[dict[str, Any]], generators: list[str], console: Console,
-                as_of: bool = False) -> dict[str, Any]:
+                as_of: bool = False, answering: dict[str, set[str]] | None = None) -> dict[str, Any]:
     """Each generator's answers to the question text alone, as a user types it (as of the
     question's own date with `as_of`). An answer is correct when it names the right choice's
-    text and no other choice's, and cites a gold article (a verified citation)."""
+    text and no other choice's, and cites a gold article (a verified citation); with
+    `answering` (question id -> `answering_articles`), also when it cites any answering article."""
     out: dict[str, Any] = {}
     for name in generators:
         try:
@@ -315,11 +316,12 @@ def run_answers(rag: Rag, questions: list[dict[str, Any]], generators: list[str]
         except RagError as err:
             out[name] = {"error": str(err)}
             continue
-        out[name] = _answer_all(rag, questions, name, as_of, console)
+        out[name] = _answer_all(rag, questions, name, as_of, console, answering or {})
     return out
 
 
-def _answer_all(rag: Rag, questions: list[dict[str, Any]], name: str, as_of: bool, console: Console) -> dict[str, Any]:
+def _answer_all(rag: Rag, questions: list[dict[str, Any]], name: str, as_of: bool, console: Console,
+                answering: dict[str, set[str]]) -> dict[str, Any]:
     rows: list[dict[str, Any]] = []
     totals: list[float] = []
     with _progress(console) as progress:
@@ -329,7 +331,7 @@ def _answer_all(rag: Rag, questions: list[dict[str, Any]], name: str, as_of: boo
                 answer = rag.answer(str(q["question"]), generator=name, as_of=question_day(q) if as_of else None)
             except RagError as err:
                 return {"error": str(err), "answered_before_error": len(rows)}
-            rows.append(_answer_row(q, answer))
+            rows.append(_answer_row(q, answer, answering.get(q["id"], set(q["gold_ids"]))))
             totals.append(answer.timings.get("total", 0.0))
             progress.advance(task)
     halves = {"tune": [r for r in rows if r["tune"]], "held_out": [r for r in rows if not r["tune"]]}
@@ -337,20 +339,22 @@ def _answer_all(rag: Rag, questions: list[dict[str, Any]], name: str, as_of: boo
             **{half: _answer_scores(part) for half, part in halves.items()}, "per_question": rows}
 
 
-def _answer_row(q: dict[str, Any], answer: Answer) -> dict[str, Any]:
+def _answer_row(q: dict[str, Any], answer: Answer, answering: set[str]) -> dict[str, Any]:
     """One question's score. No answer text: it quotes the articles, which stay out of the project."""
     named = named_choices(answer.text, q["choices"])
     cited = {c.article_id for c in answer.citations if c.verified}
     right = len(named) == 1 and named[0] in q["answer"]
     gold = bool(cited & set(q["gold_ids"]))
     return {"id": q["id"], "tune": question_day(q) < SPLIT, "named": named, "right_choice": right,
-            "cites_gold": gold, "correct": right and gold, "refused": answer.refused, "answer_chars": len(answer.text)}
+            "cites_gold": gold, "correct": right and gold, "correct_answering": right and bool(cited & answering),
+            "refused": answer.refused, "answer_chars": len(answer.text)}
 
 
 def _answer_scores(rows: list[dict[str, Any]]) -> dict[str, Any]:
     n = max(len(rows), 1)
     return {"questions": len(rows), **{key: round(sum(bool(r[key]) for r in rows) / n, 4)
-                                       for key in ("correct", "right_choice", "cites_gold", "refused")}}
+                                       for key in ("correct", "correct_answering", "right_choice", "cites_gold",
+                                                   "refused")}}
 
 
 def markdown(result: dict[str, Any]) -> str:
@@ -427,16 +431,17 @@ def indexing_lines(result: dict[str, Any]) -> list[str]:
 
 def answers_table(answers: dict[str, Any]) -> list[str]:
     """The markdown rows for `run_answers` results: one generator a row, then its two halves."""
-    header = ("| generator | questions | correct (right choice and gold article cited) | right choice | "
-              "cites a gold article | refused | p50 s |")
-    lines = [header, "|---|---|---|---|---|---|---|"]
+    header = ("| generator | questions | correct (right choice and gold article cited) | right choice and an "
+              "answering article cited | right choice | cites a gold article | refused | p50 s |")
+    lines = [header, "|---|---|---|---|---|---|---|---|"]
     for name, a in answers.items():
         if "error" in a:
-            lines.append(f"| {name} | - | unavailable: {a['error'][:120]} | | | | |")
+            lines.append(f"| {name} | - | unavailable: {a['error'][:120]} | | | | | |")
             continue
         label = f"{name}{', as of' if a.get('as_of') else ''}"
         for part, row in ((label, a), (f"{label}: tune", a["tune"]), (f"{label}: held out", a["held_out"])):
-            lines.append(f"| {part} | {row['questions']} | {row['correct']:.3f} | {row['right_choice']:.3f} | "
+            lines.append(f"| {part} | {row['questions']} | {row['correct']:.3f} | {row['correct_answering']:.3f} | "
+                         f"{row['right_choice']:.3f} | "
                          f"{row['cites_gold']:.3f} | {row['refused']:.3f} | {a['answer_s_p50'] if part == label else ''} |")
     return lines
 
@@ -509,7 +514,8 @@ def run(args: argparse.Namespace, articles_file: Path, questions_file: Path, wor
     answering = answering_articles(questions, [a for a in read_articles(articles_file, limit) if a["id"] in indexed])
     retrieval = run_retrieval(rag, questions, console, as_of_modes, answering)
     generators = [g.strip() for g in (args.generators or "").split(",") if g.strip()]
-    answers = run_answers(rag, questions[: args.answer_limit or None], generators, console, args.as_of == "question")
+    answers = run_answers(rag, questions[: args.answer_limit or None], generators, console, args.as_of == "question",
+                          {q["id"]: found for q, found in zip(questions, answering, strict=True)})
     return result | {
         "label": f"chunk {settings.chunk_size}/{settings.chunk_overlap}, {settings.embed_backend}, "
                  f"rrf_k {settings.rrf_k}, fetch_k {settings.fetch_k}",

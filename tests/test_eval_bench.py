@@ -325,6 +325,7 @@ def test_rag_bench_limit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Non
     assert answers["questions"] == 3 and 0 <= answers["correct"] <= answers["right_choice"] <= 1
     assert answers["tune"]["questions"] + answers["held_out"]["questions"] == 3 and answers["as_of"]
     assert all(r["correct"] == (r["right_choice"] and r["cites_gold"]) for r in answers["per_question"])
+    assert all(r["correct_answering"] >= r["correct"] for r in answers["per_question"])  # a gold article answers
     assert result["machine"]["cpus"] >= 1
     md = (out / "realtimeqa.md").read_text()
     assert "| fused (default) |" in md and "| fused (default), as of |" in md and "embed-only" in md and "## Multiple-choice answers" in md
