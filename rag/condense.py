@@ -44,6 +44,8 @@ NOT_NAMES = STOPWORDS | frozenset([
     "even", "however", "meanwhile", "although", "though", "still", "yet", "separately", "instead", "earlier", "later",
     "despite", "unlike", "speaking", "asked", "last", "next",
     "mr", "mrs", "ms", "dr", "gen", "sen", "rep", "gov", "lt", "col", "prof",
+    # an answer's opening reply ("Yes. He said ..."): nobody "he" can mean
+    "yes", "no", "yeah", "sure", "indeed", "true", "correct", "partly",
 ])
 PLACE_CUE = re.compile(r"\b(?:in|at|to|from|near|visit|visited|visiting)\s+(?:the\s+)?$", re.IGNORECASE)
 

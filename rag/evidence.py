@@ -111,7 +111,10 @@ DURATION = re.compile(rf"(?:\b\d[\d,.]*|\b(?:a|an|one|two|three|four|five|six|se
                       rf"fifteen|twenty|thirty|forty|fifty|several|many|few|a few|dozens of|hundreds of))[- ]{_UNIT}\b"
                       rf"(?![- ](?:old|ago)\b)|\bsince\s+(?:\w+\s+)?(?:19|20)\d{{2}}\b|"
                       rf"\b(?:all|the whole|the entire)\s+(?:day|night|week|month|year)\b|"
-                      rf"\bfor\s+(?:years|decades|months|weeks|days|hours|ages|a long time)\b", re.IGNORECASE)
+                      rf"\bfor\s+(?:years|decades|months|weeks|days|hours|ages|a long time)\b|"
+                      # "in recent weeks", "over the past few months": how long it has been going on
+                      rf"\b(?:in|over|during)\s+(?:the\s+)?(?:recent|past|last)\s+(?:few\s+|several\s+|couple of\s+)?"
+                      rf"(?:years|decades|months|weeks|days|hours)\b", re.IGNORECASE)
 # "when will the war be over", "when does she say the war will be over": a time to come
 FUTURE_WHEN = re.compile(r"\bwhen\s+(?:will|would|could|can|should)\b|\bwhen\s+(?:does|do|did)\s+(?:[\w’'-]+\s+){1,3}?"
                          r"(?:say|think|expect|believe|predict|hope)\s+(?:that\s+)?(?:[\w’'-]+\s+){1,4}?(?:will|would)\b",
@@ -170,6 +173,8 @@ ASKING = frozenset(terms(
     "many much since regarding concerning about around suggest suggested suggests propose proposed "
     # the article itself: "when was the piece published", "who wrote it"
     "piece coverage author byline wrote written publish published post posted carried reprinted syndicated "
+    # ... and its parts: "the subheading on the Jerusalem Post story", "that header photo"
+    "header headline headlines subheading subhead subtitle caption captions page paragraph sidebar copy "
     "whereabouts often frequently "
     # words that stand for what is asked about without naming it: "did they agree anything on gas"
     "anything something everything anyone someone anybody somebody else put puts whose whom "
@@ -252,9 +257,10 @@ FREQUENCY = re.compile(r"\b(?:regular(?:ly)?|annual(?:ly)?|yearly|monthly|weekly
 
 # "What's the range of the Iskander-M?", "what was the death toll": a measure, answered by a number
 MEASURE_ASKED = re.compile(
-    r"what(?:['’]s| is| was| are| were| will be| would be)\s+(?:the|its|their|his|her)\s+(?:(?:total|exact|estimated|"
-    r"maximum|minimum|average|death)\s+)?(?:range|price|cost|population|size|length|height|weight|distance|speed|"
-    r"capacity|budget|salary|toll|yield|altitude|area|value|worth|turnover|revenue|debt)\s+of\b")
+    r"whats?(?:['’]s| is| was| are| were| will be| would be)?\s+(?:the|its|their|his|her)\s+(?:(?:total|exact|estimated|"
+    r"maximum|minimum|average|death|actual|discounted|current|new|agreed)\s+){0,2}(?:range|price|cost|population|size|"
+    r"length|height|weight|distance|speed|capacity|budget|salary|toll|yield|altitude|area|value|worth|turnover|revenue|"
+    r"debt)\s+(?:of|for|that|[a-z]+\s+(?:pays?|paid|charges?|charged|gets?|got))\b")
 
 
 # A phrase the question quotes: “...”, "..." or '...' (not an apostrophe: "Russia's 'plan'" opens after a space)
@@ -275,6 +281,26 @@ def holds_quote(sentence: str, question: str) -> bool:
     return any((len(terms(quote)) >= QUOTED_TERMS or len(words(quote)) >= QUOTED_WORDS)
                and f" {' '.join(words(quote))} " in f" {said} "
                for quote in question_quotes(question))
+
+
+ECHO_SPREAD = 2  # a quoted phrase's words, in order, within twice its length: "only if attacked"
+
+
+def echoes_quote(sentence: str, question: str) -> bool:
+    """Whether `sentence` says a phrase the question quotes with words put between ("his 'only if
+    attacked' line" for "Belarus would only join the war if attacked"): the words of a quotation
+    of three or more, a content word among them, in order within ECHO_SPREAD times its length."""
+    said = words(sentence)
+    return any(len(quoted := words(quote)) >= 3 and terms(quote) and _in_order(quoted, said, ECHO_SPREAD * len(quoted))
+               for quote in question_quotes(question))
+
+
+def _in_order(wanted: list[str], said: list[str], window: int) -> bool:
+    for start in (i for i, w in enumerate(said) if w == wanted[0]):
+        rest = iter(said[start + 1 : start + window])
+        if all(w in rest for w in wanted[1:]):  # `in` consumes the iterator: an in-order match
+            return True
+    return False
 
 
 def asking_sentence(question: str) -> str:

@@ -16,6 +16,7 @@ from rag.evidence import (
     asks_for_credit,
     category_terms,
     designates,
+    echoes_quote,
     expected_type,
     first_per_article,
     has_type,
@@ -85,12 +86,15 @@ class ExtractiveGenerator:
         credit = asks_for_credit(question)  # only a byline says who wrote it
         on_topic = [c for c in ranked if c.score >= self.threshold and (c.near >= ANCHOR or standout(c, ranked)
                                                                          or restates(c, ranked)
-                                                                         or holds_quote(c.text, question))
+                                                                         or holds_quote(c.text, question)
+                                                                         or echoes_quote(c.text, question))
                     and (not counted or counted & set(terms(c.text)) or c.similarity >= SAME_MEANING)
                     and (not credit or is_credit(c.text))]
-        good = [c for c in on_topic if has_type(c.text, kind, question)]
+        # the question quotes a phrase: the sentence that says it is the one asked about
+        good = sorted((c for c in on_topic if has_type(c.text, kind, question)), key=lambda c: not echoes_quote(c.text, question))
+        pointed = bool(good) and echoes_quote(good[0].text, question)
         # a sentence that answers and is nearly as good beats the best one and its neighbour
-        if on_topic and (not good or good[0].score < on_topic[0].score - NEARLY) and \
+        if on_topic and not pointed and (not good or good[0].score < on_topic[0].score - NEARLY) and \
                 (pair := continued(on_topic[0], passages, kind, question)):
             return pair  # the sentence most about the question, then the one that answers it
         if not good:

@@ -21,6 +21,7 @@ from rag.evidence import (
     SPEAKING,
     YEAR,
     category_terms,
+    echoes_quote,
     focus_terms,
     holds_quote,
     name_words,
@@ -111,7 +112,7 @@ def judge(question: str, ranked: list[Candidate], known: Callable[[str], bool], 
                                               "said about it.")
     if opposite := opposite_said(question, ranked):
         return Verdict(False, "corrected", f"The articles say “{opposite[0]}”:", opposite[1])
-    if described := contradicted_nationality(question, ranked, context):
+    if described := contradicted_nationality(question, ranked, context) or contradicted_base(question, ranked, context):
         return Verdict(False, "corrected", f"The articles say “{described[0]}”:", described[1])
     if doer := contradicted_doer(question, ranked, context, named_people):
         return Verdict(False, "corrected", f"The articles tell this of {doer[0]}:", doer[1])
@@ -125,7 +126,8 @@ def judge(question: str, ranked: list[Candidate], known: Callable[[str], bool], 
             return Verdict(False, "not_answered", f"The articles are about this topic, but none of them mentions {listed}.")
     if (named and similarity < UNRELATED_NAMED) or (unknown and similarity < UNRELATED_COMMON
                                                      and not says_the_rest(question, unknown, ranked[0].text)
-                                                     and not (not named and quotes_asked(question, ranked[0].text))):
+                                                     and not (not named and any(quotes_asked(question, c.text)
+                                                                                for c in ranked[:CORRECTION_DEPTH]))):
         listed = ", ".join(f"“{w}”" for w in named or unknown)
         return Verdict(False, "not_answered", f"The articles are about this topic, but none of them mentions {listed}.")
     if (unattested := _unattested(question, ranked, similarity, named_people)) is not None:
@@ -148,6 +150,10 @@ DETERMINERS = frozenset({"the", "a", "an", "his", "her", "their", "its", "this",
 LEAD_INS = frozenset({"keep", "want", "try", "start", "continue", "need", "begin", "seem", "have", "get", "let",
                       "help", "decide", "plan", "refuse", "agree", "hope", "like", "wish", "choose", "stop"})
 CARRIED_OUT = frozenset({"agree", "decide", "choose", "start", "begin", "continue"})  # lead-ins to what was done
+# A state or a judgement, not an event: "why does that side of things matter so much to Belarus" takes
+# nothing for the articles to have told, only asks for a reason.
+STATES = frozenset({"matter", "mean", "look", "appear", "feel", "care", "count", "depend", "rely", "prefer",
+                    "know", "understand", "trust", "fear", "worry", "believe", "think"})
 GOING = frozenset({"go", "come"})  # "go out and announce", "come forward and say": the second verb is the event
 SUBJECT_WORDS = 5  # how far after "why did" the verb may come: a subject is a name or a short phrase
 CARRIED_WORDS = 7  # how far "to send" may follow "agree": "agree at the February 2023 Moscow meeting to send"
@@ -186,7 +192,7 @@ def premise(question: str) -> Event | None:
     if tokens[at].lower() in CARRIED_OUT:  # "agree at the moscow meeting to send troops": the event is "send"
         at = next((i + 1 for i in range(at + 1, min(len(tokens) - 1, at + 1 + CARRIED_WORDS))
                    if tokens[i].lower() == "to" and _base_verb(tokens[i + 1])), None)
-    if at is None or tokens[at].lower() in LEAD_INS:
+    if at is None or tokens[at].lower() in LEAD_INS | STATES:
         return None  # "want to join", "refuse to say": the wanting or refusing is the event, in other words
     event = _event(tokens[at].lower(), tokens[at + 1 : at + 1 + OBJECT_WORDS])
     if not event.particle and (event.verb in STOPWORDS or set(terms(event.verb)) <= ASKING):
@@ -301,7 +307,11 @@ DENIAL = re.compile(r"\b(?:not|never|nor|without|neither|refused to|declined to|
                     r"n[’']t\b", re.IGNORECASE)
 DENIAL_DEPTH = 5  # the best sentences searched for one denying an event the evidence restates
 # A question that takes its event for granted: "Why did he send troops?", "What did Putin say at ...?"
-PRESUPPOSING = re.compile(r"^\W*(?:(?:and|so|but|then)\s+)?(?:why|what|how|when|where|who|which)\b", re.IGNORECASE)
+PRESUPPOSING = re.compile(r"^\W*(?:(?:and|so|but|then)\s+)?(?:why|what|how|when|where|who|which)\b|"
+                          # ... or asks after stating what a source says: "Bloomberg says the US recognised the
+                          # result, so why ...?"
+                          r"^[^?]*\b(?:says|said|reports|reported|writes|wrote|claims|claimed)\b[^?]*[,.;:—–-]\s*"
+                          r"(?:(?:and|so|but|then)\s+)?(?:why|what|how|when|where|who|which)\b", re.IGNORECASE)
 DENIED_WORDS = 6  # the words after a denial that it is about
 RELATIVE = re.compile(r",\s*(?:which|who)\b[^,;]*")  # ", which has refrained from criticizing its invasion"
 QUOTED = re.compile(r"“[^”]*”?|\"[^\"]*\"?")
@@ -387,8 +397,10 @@ def _day_and_month(text: str) -> tuple[str, str]:
     return (day.group().lstrip("0") if day else "", month.group()[:3].lower() if month else "")  # ISO: no month
 
 
-_NUMBER = r"\$?\d[\d,.]*|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|hundred"
+_NUMBER = r"\$?\d[\d,.]*|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozen|twenty|thirty|forty|fifty|hundred"
 FIGURE = re.compile(rf"(?<![\w$-])({_NUMBER})\s+(?:(?:more|fewer|less|percent|per cent)\s+)?([A-Za-z]{{3,}})", re.IGNORECASE)
+# ... with a word between: "three Russian warplanes" counts warplanes
+FIGURE_DESCRIBED = re.compile(rf"(?<![\w$-])({_NUMBER})(\s+[A-Za-z-]+)\s+([A-Za-z]{{3,}})", re.IGNORECASE)
 
 
 def contradicted_figure(question: str, sentence: str) -> str:
@@ -398,12 +410,14 @@ def contradicted_figure(question: str, sentence: str) -> str:
     Years are not figures here ("since 2019" is when, not how much)."""
     if share := _other_share(question, sentence):
         return share
-    given = [(n, u, _value(n), _stem(u)) for n, u in FIGURE.findall(sentence) if not YEAR.fullmatch(n)]
+    given = [(f"{n} {u}", _value(n), _stem(u)) for n, u in FIGURE.findall(sentence)] + \
+        [(f"{n}{between} {u}", _value(n), _stem(u)) for n, between, u in FIGURE_DESCRIBED.findall(sentence)]
+    given = [(said, v, s) for said, v, s in given if not YEAR.fullmatch(said.split()[0])]
     for number, unit in FIGURE.findall(question):
         value, stem = _value(number), _stem(unit)
-        if YEAR.fullmatch(number) or any((v, s) == (value, stem) for _, _, v, s in given):
+        if YEAR.fullmatch(number) or any((v, s) == (value, stem) for _, v, s in given):
             continue
-        if other := next((f"{n} {u}" for n, u, _, s in given if s == stem), ""):
+        if other := next((said for said, _, s in given if s == stem), ""):
             return other
     return ""
 
@@ -465,6 +479,24 @@ def contradicted_nationality(question: str, ranked: list[Candidate], context: st
     return None
 
 
+# "the moscow-based institute": where a group is based
+BASED = re.compile(r"\b([A-Za-z]+)-based\b", re.IGNORECASE)
+
+
+def contradicted_base(question: str, ranked: list[Candidate], context: str) -> tuple[str, Candidate] | None:
+    """Where the best evidence says a group the question places elsewhere is based, when the
+    passages (`context`) never say the question's: "the moscow-based Institute for the Study of
+    War" against "The Institute for the Study of War, a Washington-based research group" gives
+    "Washington-based" and that sentence."""
+    for place in BASED.findall(question):
+        if f"{place}-based".lower() in context.lower():
+            continue
+        for best in (c for c in ranked[:CORRECTION_DEPTH] if c.own >= TOLD_AS_ASKED):
+            if other := next((o for o in BASED.findall(best.text) if o.lower() != place.lower()), None):
+                return f"{other}-based", best
+    return None
+
+
 # "What did the Kremlin say about the call?", "what details did the Kremlin give"; not "has the Kremlin said
 # anything", which "The Kremlin has yet to provide any statement" answers
 ASKED_TO_SAY = re.compile(r"\bwhat(?:\s+\w+){0,2}\s+(?:did|does|has|have)\s+(?:the\s+)?"
@@ -498,8 +530,9 @@ def kept_silent(question: str, ranked: list[Candidate]) -> Candidate | None:
     return None
 
 
-# "at the Munich Security Conference", and what the act was about: "say about Belarus building jets"
-SETTING = re.compile(r"\b(?:in|at|to|during|from|about)\s+(?=((?:[\w’'-]+\s+){0,3}))")
+# "at the Munich Security Conference", what the act was about ("say about Belarus building jets"),
+# and whom it was told ("tell Russian media agencies")
+SETTING = re.compile(r"\b(?:in|at|to|during|from|about|tell|told)\s+(?=((?:[\w’'-]+\s+){0,3}))")
 
 
 def contradicted_doer(question: str, ranked: list[Candidate], context: str,
@@ -559,7 +592,8 @@ def _place_name(word: str, context: str) -> bool:
 
 
 NUMBER_WORDS = {w: str(n) for n, w in enumerate(
-    ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve"))}
+    ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve"))} | \
+    {"dozen": "12"}
 
 
 def _value(number: str) -> str:
@@ -592,11 +626,13 @@ QUOTED_WORDS = 2  # content words of a quotation the question repeats: "heights 
 
 def quotes_asked(question: str, sentence: str) -> bool:
     """Whether `sentence` quotes words the question repeats ("...he said that it should be viewed
-    as the “heights of irony”" for "who called Putin's remark the heights of irony"): the question
-    is about that quotation, and a common word no article uses ("remark" for "comment") is its
-    paraphrase."""
+    as the “heights of irony”" for "who called Putin's remark the heights of irony"), or holds
+    every word of a phrase the question quotes ("his 'only if attacked' line" for "Belarus would
+    only join the war if attacked"): the question is about that sentence, and a common word no
+    article uses ("remark" for "comment", "lay out" for "announce") is its paraphrase."""
     asked = set(terms(question))
-    return any(len(said := set(terms(quote))) >= QUOTED_WORDS and said <= asked for quote in QUOTED.findall(sentence))
+    return any(len(said := set(terms(quote))) >= QUOTED_WORDS and said <= asked for quote in QUOTED.findall(sentence)) \
+        or echoes_quote(sentence, question)
 
 
 def _unknown_words(question: str, known: Callable[[str], bool]) -> list[str]:
@@ -701,7 +737,10 @@ def _one_word_changed(asked: list[str], said: list[str]) -> str:
 
 # "What did Tsikhanouskaya say about Putin's December visit?": someone's words asked for
 SAYING_ASKED = re.compile(r"\bwhat\s+(?:did|does|do|has|have|had)\s+((?:[\w’'.-]+\s+){1,3}?)(?:say|think|tell|ask|claim|"
-                          r"write|argue|warn|mean|add|reply|respond|suggest|announce|feel|make of)\b", re.IGNORECASE)
+                          r"write|argue|warn|mean|add|reply|respond|suggest|announce|feel|make of)\b|"
+                          # ... and how they took something: "How did the Kremlin react to China's proposal?"
+                          r"\bhow\s+(?:did|does|do|has|have|had)\s+((?:[\w’'.-]+\s+){1,3}?)(?:react|respond|reply|answer)\b",
+                          re.IGNORECASE)
 SPEAKER_DEPTH = 5  # the best sentences searched for the one the question asks to have spoken
 PRONOUN = re.compile(r"\b(?:he|she|they|him)\b", re.IGNORECASE)  # someone spoken of, not "his counterpart"
 
@@ -721,8 +760,9 @@ def unheard_speaker(question: str, ranked: list[Candidate], named: dict[str, str
     asked = SAYING_ASKED.search(question)
     if not asked:
         return ""
-    speaker = [w for w in words(asked.group(1)) if w in named or _same_name(w, set(named))] or \
-        [w.lower() for w in re.findall(r"\b[A-Z][a-z][\w’'-]+", asked.group(1)) if _someone(w, context)]
+    who = asked.group(1) or asked.group(2)
+    speaker = [w for w in words(who) if w in named or _same_name(w, set(named))] or \
+        [w.lower() for w in re.findall(r"\b[A-Z][a-z][\w’'-]+", who) if _someone(w, context)]
     if not speaker:
         return ""
     surnames = {w for w in named if _same_name(w, set(speaker))} | set(speaker)

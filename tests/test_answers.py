@@ -8,21 +8,23 @@ import numpy as np
 import pytest
 
 from rag import REFUSAL, Rag
+from rag.condense import referents
 from rag.evidence import (
     EARLIER,
-    asking_sentence,
-    holds_quote,
     SEQUEL,
     SentenceRanker,
     anchor_bylines,
     article_order,
+    asking_sentence,
     category_terms,
     counts,
     designates,
     diversify,
+    echoes_quote,
     expected_type,
     follow_on,
     has_type,
+    holds_quote,
     is_synthesis,
     people,
     restating,
@@ -43,6 +45,8 @@ from rag.extractive import (
 )
 from rag.judge import (
     Event,
+    _adverb,
+    _is_name,
     attested,
     contradicted_day,
     contradicted_doer,
@@ -62,7 +66,6 @@ from rag.judge import (
     unheard_designations,
     unheard_speaker,
 )
-from rag.judge import _adverb, _is_name
 from rag.text import terms, words
 from rag.types import Candidate, Chunk, Passage
 
@@ -1054,3 +1057,58 @@ def test_a_hyphenated_name_no_article_spells_is_unknown_and_a_sentence_start_is_
                     resembles=lambda term: False, vocabulary=frozenset({"where", "moscow", "meet", "novo"}))
     assert not verdict.answerable and "novo-ogaryovo" in verdict.note
     assert _is_name("Minsk", "Where is it? In Minsk?") and not _is_name("Whereabouts", "It is far. Whereabouts is it?")
+
+
+# -- session 19: set 15's failures, each a class of question ------------------------------------------
+
+def test_a_sentence_saying_a_quoted_phrase_with_words_between_is_the_one_asked_about(seed_rag: Rag) -> None:
+    assert echoes_quote("Belarus would only join the war if attacked.", "his 'only if attacked' line")
+    assert not echoes_quote("Only a few said the war, if it comes, would see Belarus attacked by many.", "his 'only if attacked' line")
+    res = seed_rag.answer("which day did lukashenko lay out his 'only if attacked' position?")  # "lay", "position": paraphrase
+    assert not res.refused and "Thursday" in first_sentence(res.text), res.text
+
+
+def test_in_recent_weeks_says_how_long() -> None:
+    asked = "how long have those military moves near the ukrainian border been going on per the nyt copy?"
+    assert has_type("In recent weeks, a series of military activities in Belarus took place.", expected_type(asked), asked)
+    assert not has_type("A series of military activities took place recently.", expected_type(asked), asked)
+
+
+def test_the_parts_of_an_article_are_no_sign_of_another_topic(seed_rag: Rag) -> None:
+    res = seed_rag.answer("The subheading on the Jerusalem Post article: what has Lukashenko allowed Russian forces to do?")
+    assert not res.refused and "attack Ukraine" in res.text, res.text
+    # "heading" stems to "head": "the head of Ukraine's military intelligence" stays a word to look for
+    assert "head" not in set(terms("subheading header headline")) & {"head"}
+
+
+@pytest.mark.parametrize(("asked", "said"), [
+    ("Why does the Moscow-based Institute for the Study of War expect no attack from Belarus this winter?",
+     "The articles say “Washington-based”:"),  # where a group is based
+    ("Reuters says the US and EU recognised Belarus's 2020 election result, so why do they back Tsikhanouskaya?",
+     "refused to recognise"),  # a claim stated before the question is taken for granted like one asked
+    ("Why did Russia send a dozen warplanes to Belarus before Putin's trip?", "“three Russian warplanes”"),
+    ("What did Ned Price tell Russian media agencies before the Minsk meeting?", "The articles tell this of Dmitry Peskov:"),
+])
+def test_a_premise_the_best_evidence_says_otherwise_is_corrected(seed_rag: Rag, asked: str, said: str) -> None:
+    res = seed_rag.answer(asked)
+    assert res.refusal == "corrected" and said in res.text, res.text
+
+
+def test_a_price_asked_wants_a_number_and_a_reaction_asked_wants_who_reacted(seed_rag: Rag) -> None:
+    assert seed_rag.answer("what's the discounted price belarus pays russia for oil?").refused  # "at a discounted price"
+    res = seed_rag.answer("How did Tsikhanouskaya react to Putin's December visit to Minsk?")
+    assert res.refused and "Tsikhanouskaya" in res.note, res.note
+
+
+def test_why_something_matters_takes_no_event_for_granted() -> None:
+    assert premise("why does the economic side matter so much to belarus?") is None
+    assert premise("why did putin cancel his december trip to minsk?") is not None
+
+
+def test_yes_opening_an_answer_is_nobody_he_can_mean(seed_rag: Rag) -> None:
+    assert referents("did lukashenko talk to putin? Yes. He said the two had spoken.").people == []
+    history = [("did lukashenko talk to putin around the one-year mark of the invasion?",
+                ("Yes. He said the two of them had spoken for a long time the night before on various topics, "
+                 "without giving details [1]."))]
+    res = seed_rag.answer("who did he tell that to, though?", history)
+    assert "Yes" not in res.query and "reporters" in res.text, (res.query, res.text)

@@ -5,14 +5,13 @@ answers "what are these articles about?"."""
 from __future__ import annotations
 
 import json
+from datetime import date
 
 import pytest
 
 from rag import Rag
 from rag.embed import OnnxEmbedder
 from rag.evidence import is_synthesis
-from datetime import date
-
 from rag.synthesis import WEIGHTS, SynthesisDetector, asks_overview, opening
 
 PLAIN = ["When did Putin visit Minsk?", "How many Su-25 jets will Belarus build?", "Who met Lukashenko in St Petersburg?",
