@@ -148,7 +148,7 @@ SYNTHESIS = re.compile(
     r"\bwalk me through\b|\b(?:big|overall|broader|full|whole) picture\b|\btakeaways?\b|"
     r"\b(?:main|key|major|central|common) (?:themes?|issues|threads?|developments|takeaways?|storylines?|highlights)\b|"
     r"\b(?:give|tell) me (?:a |an )?(?:brief |short |quick )?(?:rundown|overview|picture|outline|briefing)\b|"
-    r"\bin (?:these|those|the|all the|both) (?:articles|reports|stories|pieces)\b|\bround up\b|"
+    r"\b(?:in|from|across) (?:these|those|the|all the|both) (?:articles|reports|stories|pieces)\b|\bround up\b|"
     r"\boutline (?:the|what|how)\b|\bwhat do we know about\b|\bhow (?:do|does|did) .{0,60}\b(?:stack up|relate)\b|"
     # a request, not a question: "Describe how ...", "Explain what ...", "Trace ...", "Tell me about ..."
     r"^\W*(?:(?:please|can you|could you)\s+)?(?:describe|explain(?!\s+(?:why|when|where|who)\b)|trace|sketch|list|characteri[sz]e|discuss|review|"

@@ -13,6 +13,7 @@ import numpy as np
 
 from rag.evidence import (
     SentenceRanker,
+    asking_sentence,
     asks_for_credit,
     category_terms,
     designates,
@@ -29,6 +30,9 @@ from rag.types import REFUSAL, Candidate, Passage, Prompt
 
 # Words for a measure itself, not for what is measured: "what percentage" asks for a number.
 MEASURES = frozenset(terms("percentage percent share proportion number amount total figure rate level count sum"))
+# "how many dollars' worth of business": money asked, which "$43 billion" gives without saying "dollars"
+MONEY = frozenset(terms("dollar dollars euro euros pound pounds rouble roubles ruble rubles yuan money cash worth value"))
+CURRENCY = re.compile(r"[$€£¥]\s?\d|\b\d[\d,.]*\s*(?:billion|million|thousand)?\s*(?:dollars|euros|pounds|roubles|rubles|yuan)\b")
 ANCHOR = 0.4  # share of the question's (IDF-weighted) focus words around an answer sentence
 # ... or this share, for the best sentence when it is STANDOUT ahead of the next: "How many Russian
 # warplanes were moved into Belarus the week before the Minsk summit?" is about "Last week, three
@@ -80,6 +84,13 @@ class ExtractiveGenerator:
         An answer must stand among most of what the question is about (`ANCHOR`): "How much
         gas does Belarus import?" is not answered by a trade figure that never says gas or
         import, however well its number fits."""
+        chosen = self._fact(question, ranked, passages)
+        # "who dreads a takeover?" answered by "They fear ...": the sentence before says who they are
+        if chosen and WHO.search(asking_sentence(question)) and (naming := named_before(chosen[0], ranked)):
+            return [naming, *chosen]
+        return chosen
+
+    def _fact(self, question: str, ranked: list[Candidate], passages: Sequence[Passage]) -> list[Candidate]:
         kind = expected_type(question)
         # "how much *gas*" must be about gas; "what percentage" is answered by "100 percent"
         counted = category_terms(question) - MEASURES if kind == "quantity" else set()
@@ -88,7 +99,8 @@ class ExtractiveGenerator:
                                                                          or restates(c, ranked)
                                                                          or holds_quote(c.text, question)
                                                                          or echoes_quote(c.text, question))
-                    and (not counted or counted & set(terms(c.text)) or c.similarity >= SAME_MEANING)
+                    and (not counted or counted & set(terms(c.text)) or c.similarity >= SAME_MEANING
+                         or (counted <= MONEY and CURRENCY.search(c.text)))
                     and (not credit or is_credit(c.text))]
         # the question quotes a phrase: the sentence that says it is the one asked about
         good = sorted((c for c in on_topic if has_type(c.text, kind, question)), key=lambda c: not echoes_quote(c.text, question))
@@ -108,6 +120,20 @@ class ExtractiveGenerator:
             c.score >= best.score - 0.15 or (c.passage == best.passage and abs(c.position - best.position) == 1
                                             and c.score >= best.score - 0.25))]
         return [best, *extra[: self.max_sentences - 1]]
+
+
+WHO = re.compile(r"\bwho(?:m|se)?\b", re.IGNORECASE)  # a question asking for a person
+# A sentence whose subject is a pronoun: "They fear a creeping Russian annexe" does not say who
+PRONOUN_FIRST = re.compile(r"^\W*(?:They|He|She|We)\b")
+
+
+def named_before(best: Candidate, ranked: list[Candidate]) -> Candidate | None:
+    """The sentence before `best` in its passage, when `best` answers a who-question with "they" or
+    "he": "who dreads a creeping Russian takeover" is answered by "The majority of Belarus' political
+    opposition is now in exile ... They fear a creeping Russian annexe", not by the second alone."""
+    if not PRONOUN_FIRST.match(best.text):
+        return None
+    return next((c for c in ranked if c.passage == best.passage and c.position == best.position - 1), None)
 
 
 def standout(candidate: Candidate, ranked: list[Candidate]) -> bool:
@@ -172,20 +198,34 @@ QUOTE_SENTENCES = 3  # the sentences a quotation may run on for
 def whole_quote(best: Candidate, passages: Sequence[Passage]) -> Candidate:
     """`best`, with the rest of a quotation it opens and does not close ("Lukashenko replied: “It
     would be better if you didn’t watch it. You would probably get upset.”"): the reason is in the
-    words after the full stop."""
-    if not opens_quote(best.text) or not 0 < best.passage <= len(passages):
+    words after the full stop; or with the start of one it closes ("You would probably get
+    upset.”" is Lukashenko's, which the sentence opening the quotation says)."""
+    if not (opens_quote(best.text) or closes_quote(best.text)) or not 0 < best.passage <= len(passages):
         return best
     text = passages[best.passage - 1].chunk.text
     spans = list(sentences(text))
     if not 0 <= best.position < len(spans) or spans[best.position][2] != best.text:
         return best
-    closing = next((i for i in range(best.position + 1, min(best.position + QUOTE_SENTENCES, len(spans)))
-                    if re.search(r"[”\"]", spans[i][2])), None)
-    if closing is None:
+    first: int | None
+    last: int | None
+    if closes_quote(best.text):
+        first = next((i for i in range(best.position - 1, max(best.position - QUOTE_SENTENCES, -1), -1)
+                      if opens_quote(spans[i][2])), None)
+        last = best.position
+    else:
+        first = best.position
+        last = next((i for i in range(best.position + 1, min(best.position + QUOTE_SENTENCES, len(spans)))
+                     if re.search(r"[”\"]", spans[i][2])), None)
+    if first is None or last is None:
         return best
-    whole = text[spans[best.position][0]:spans[closing][1]]
+    whole = text[spans[first][0]:spans[last][1]]
     return Candidate(best.passage, whole, best.score, position=best.position, similarity=best.similarity,
                      near=best.near, own=best.own)
+
+
+def closes_quote(text: str) -> bool:
+    """Whether `text` closes a quotation an earlier sentence opened: more ” than “."""
+    return text.count("”") > text.count("“")
 
 
 def opens_quote(text: str) -> bool:

@@ -301,7 +301,7 @@ def _unattested(question: str, ranked: list[Candidate], similarity: float,
 
 # A sentence saying something did not happen: "did not mention", "does not include sending troops",
 # "has yet to provide any statement"
-DENIAL = re.compile(r"\b(?:not|never|nor|without|neither|refused to|declined to|ruled out|(?:has|have|had|is|are) yet to|"
+DENIAL = re.compile(r"\b(?:not|cannot|never|nor|without|neither|refused to|declined to|ruled out|(?:has|have|had|is|are) yet to|"
                     r"(?:hold|holds|holding|held) back from|refrain(?:s|ed|ing)? from|stop(?:s|ped)? short of|"
                     r"resist(?:s|ed|ing)? (?:any |all )?(?:pressure|calls|demands|attempts) to)\b|"
                     r"n[’']t\b", re.IGNORECASE)
@@ -310,7 +310,8 @@ DENIAL_DEPTH = 5  # the best sentences searched for one denying an event the evi
 PRESUPPOSING = re.compile(r"^\W*(?:(?:and|so|but|then)\s+)?(?:why|what|how|when|where|who|which)\b|"
                           # ... or asks after stating what a source says: "Bloomberg says the US recognised the
                           # result, so why ...?"
-                          r"^[^?]*\b(?:says|said|reports|reported|writes|wrote|claims|claimed)\b[^?]*[,.;:—–-]\s*"
+                          r"^[^?]*\b(?:says|said|reports|reported|writes|wrote|claims|claimed|boasts|boasted|insists|"
+                          r"insisted|argues|argued|admits|admitted|states|stated|tells|told)\b[^?]*[,.;:—–-]\s*"
                           r"(?:(?:and|so|but|then)\s+)?(?:why|what|how|when|where|who|which)\b", re.IGNORECASE)
 DENIED_WORDS = 6  # the words after a denial that it is about
 RELATIVE = re.compile(r",\s*(?:which|who)\b[^,;]*")  # ", which has refrained from criticizing its invasion"

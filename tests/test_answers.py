@@ -1112,3 +1112,27 @@ def test_yes_opening_an_answer_is_nobody_he_can_mean(seed_rag: Rag) -> None:
                  "without giving details [1]."))]
     res = seed_rag.answer("who did he tell that to, though?", history)
     assert "Yes" not in res.query and "reporters" in res.text, (res.query, res.text)
+
+
+# -- session 19: set 16's failures ----------------------------------------------------------------------
+
+def test_money_asked_is_answered_by_a_sum(seed_rag: Rag) -> None:
+    res = seed_rag.answer("how many dollars' worth of trade did Russia and Belarus do last year, according to Putin?")
+    assert "$43 billion" in res.text, res.text  # "$43 billion" never says "dollars" or "worth"
+
+
+def test_a_who_question_answered_by_they_gets_the_sentence_saying_who(seed_rag: Rag) -> None:
+    res = seed_rag.answer("who dreads a creeping Russian takeover of Belarus, according to EU Reporter?")
+    assert "opposition" in first_sentence(res.text) and "They fear" in res.text, res.text
+
+
+def test_the_end_of_a_quotation_comes_with_the_words_that_open_it(seed_rag: Rag) -> None:
+    res = seed_rag.answer("In the Washington Post story, which of the two men tells the other he'd \"probably get upset\"?")
+    assert res.text.startswith("Lukashenko replied:"), res.text
+
+
+def test_a_claim_stated_with_any_reporting_verb_is_taken_for_granted(seed_rag: Rag) -> None:
+    res = seed_rag.answer("Bloomberg insists the US and EU recognised the 2020 election result, so why do they back "
+                          "Tsikhanouskaya?")
+    assert res.refusal == "corrected" and "refused to recognise" in res.text, res.text
+    assert is_synthesis("Reconstruct Lukashenko's travel calendar from these articles")
