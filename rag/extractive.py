@@ -208,9 +208,10 @@ def whole_quote(best: Candidate, passages: Sequence[Passage]) -> Candidate:
         return best
     first: int | None
     last: int | None
-    if closes_quote(best.text):
+    if closes_quote(best.text):  # only to say who speaks: an unattributed opening would bury the answer
         first = next((i for i in range(best.position - 1, max(best.position - QUOTE_SENTENCES, -1), -1)
                       if opens_quote(spans[i][2])), None)
+        first = first if first is not None and SPEAKER_OPENS.search(spans[first][2]) else None
         last = best.position
     else:
         first = best.position
@@ -221,6 +222,10 @@ def whole_quote(best: Candidate, passages: Sequence[Passage]) -> Candidate:
     whole = text[spans[first][0]:spans[last][1]]
     return Candidate(best.passage, whole, best.score, position=best.position, similarity=best.similarity,
                      near=best.near, own=best.own)
+
+
+# "Lukashenko replied: “It would be better ...": who speaks, before the quotation opens
+SPEAKER_OPENS = re.compile(r"\b[A-Z][\w’'.-]+\s+(?:said|says|replied|answered|added|told\s+\w+|asked)\s*[:,]?\s*[“\"]")
 
 
 def closes_quote(text: str) -> bool:
