@@ -58,9 +58,12 @@ DAY_DEPTH = 5  # ... and for the day of a month the question names otherwise
 # A missing name or number ("Xi Jinping", "$20 billion") is strong evidence that the articles
 # are about something else; a missing common word is usually the user's paraphrase ("roughly",
 # "how it performed"), so it needs evidence much further from the question before a refusal.
-# Both were set on the dev, kinds, seed-extra and session-4 held-out sets (docs/benchmarks.md).
+# Both were set on the dev, kinds, seed-extra and session-4 held-out sets (docs/benchmarks.md);
+# the common word's was lowered from 0.56 in session 19 on ten tuning sets, sets 15 and 16 among
+# them, whose wider phrasings were refused for words such as "buildup" and "headcount" (passes
+# 592 -> 594: 10 fewer false refusals, 7 more unanswerable questions answered).
 UNRELATED_NAMED = 0.62
-UNRELATED_COMMON = 0.56
+UNRELATED_COMMON = 0.45
 
 
 def judge(question: str, ranked: list[Candidate], known: Callable[[str], bool], context: str = "",
