@@ -630,10 +630,11 @@ QUOTED_WORDS = 2  # content words of a quotation the question repeats: "heights 
 
 def quotes_asked(question: str, sentence: str) -> bool:
     """Whether `sentence` quotes words the question repeats ("...he said that it should be viewed
-    as the “heights of irony”" for "who called Putin's remark the heights of irony"), or holds
-    every word of a phrase the question quotes ("his 'only if attacked' line" for "Belarus would
-    only join the war if attacked"): the question is about that sentence, and a common word no
-    article uses ("remark" for "comment", "lay out" for "announce") is its paraphrase."""
+    as the “heights of irony”" for "who called Putin's remark the heights of irony"), or says a
+    phrase the question quotes, perhaps with words between (`echoes_quote`: "his 'only if attacked'
+    line" for "Belarus would only join the war if attacked"): the question is about that sentence,
+    and a common word no article uses ("remark" for "comment", "lay out" for "announce") is its
+    paraphrase."""
     asked = set(terms(question))
     return any(len(said := set(terms(quote))) >= QUOTED_WORDS and said <= asked for quote in QUOTED.findall(sentence)) \
         or echoes_quote(sentence, question)
@@ -742,7 +743,7 @@ def _one_word_changed(asked: list[str], said: list[str]) -> str:
 # "What did Tsikhanouskaya say about Putin's December visit?": someone's words asked for
 SAYING_ASKED = re.compile(r"\bwhat\s+(?:did|does|do|has|have|had)\s+((?:[\w’'.-]+\s+){1,3}?)(?:say|think|tell|ask|claim|"
                           r"write|argue|warn|mean|add|reply|respond|suggest|announce|feel|make of)\b|"
-                          # ... and how they took something: "How did the Kremlin react to China's proposal?"
+                          # ... and how they took something: "How did Tsikhanouskaya react to Putin's visit?"
                           r"\bhow\s+(?:did|does|do|has|have|had)\s+((?:[\w’'.-]+\s+){1,3}?)(?:react|respond|reply|answer)\b",
                           re.IGNORECASE)
 SPEAKER_DEPTH = 5  # the best sentences searched for the one the question asks to have spoken
