@@ -5,7 +5,7 @@ the sentence that states the answer. Cue phrases (`rag.evidence.is_synthesis`: "
 "compare", "walk me through") say so for the phrasings seen; a new phrasing is caught by a
 logistic regression over the question's sentence embedding, trained on the project's labelled
 question sets (`scripts/train_synthesis.py`, weights in `synthesis.json`). Its threshold keeps
-it from taking a plain question for a summary (leave-one-set-out precision 0.98, recall 0.90):
+it from taking a plain question for a summary (leave-one-set-out precision 0.98, recall 0.88):
 a summary in reply to "when did they meet" hides the date.
 """
 
