@@ -20,7 +20,6 @@ uneven: not wired into `ExtractiveGenerator.fact()`.
 from __future__ import annotations
 
 import argparse
-import json
 import re
 import sys
 from pathlib import Path
@@ -30,6 +29,9 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from train_synthesis import labelled  # the question sets, read one way
 
 KINDS = ("date", "who", "how_many", "what", "where", "why")
 DEPTH = 15  # candidates per question
@@ -45,20 +47,16 @@ def candidates(blind: set[str]) -> list[dict[str, Any]]:
 
     rag = Rag(Settings())
     rows = []
-    for path in sorted((ROOT / "tests" / "data").glob("heldout*.jsonl")):
-        if path.stem in blind:
+    for name, q in labelled(blind):
+        if q.get("kind") not in KINDS or q.get("history") or not q.get("evidence"):
             continue
-        for line in path.read_text(encoding="utf-8").splitlines():
-            q = json.loads(line) if line.strip() else {}
-            if q.get("kind") not in KINDS or q.get("history") or not q.get("evidence"):
-                continue
-            prompt = rag._evidence(q["question"], 8, None, rag.scope(q["question"]))
-            kind, gold, answers = expected_type(q["question"]), _norm(q["evidence"]), [_norm(a) for a in q["answer_any"]]
-            rows.append({"set": path.stem, "question": q["question"], "cands": [
-                {"text": c.text, "rank": i, "score": c.score, "own": c.own, "near": c.near, "sim": c.similarity,
-                 "position": c.position, "typed": has_type(c.text, kind, q["question"]),
-                 "pos": _positive(_norm(c.text), gold, answers)}
-                for i, c in enumerate(prompt.evidence[:DEPTH])]})
+        prompt = rag._evidence(q["question"], 8, None, rag.scope(q["question"]))
+        kind, gold, answers = expected_type(q["question"]), _norm(q["evidence"]), [_norm(a) for a in q["answer_any"]]
+        rows.append({"set": name, "question": q["question"], "cands": [
+            {"text": c.text, "rank": i, "score": c.score, "own": c.own, "near": c.near, "sim": c.similarity,
+             "position": c.position, "typed": has_type(c.text, kind, q["question"]),
+             "pos": _positive(_norm(c.text), gold, answers)}
+            for i, c in enumerate(prompt.evidence[:DEPTH])]})
     return [r for r in rows if any(c["pos"] for c in r["cands"])]
 
 

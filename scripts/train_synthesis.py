@@ -17,7 +17,9 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -28,17 +30,17 @@ SYNTHESIS_KINDS = {"summary", "compare"}
 GRID = [(c, t) for c in (0.3, 1.0, 3.0, 10.0) for t in (0.5, 0.7)]
 
 
+def labelled(blind: set[str]) -> Iterator[tuple[str, dict[str, Any]]]:
+    """(set name, question record) for every question of tests/data/heldout*.jsonl outside the blind sets."""
+    for path in sorted((ROOT / "tests" / "data").glob("heldout*.jsonl")):
+        if path.stem not in blind:
+            yield from ((path.stem, json.loads(line)) for line in path.read_text(encoding="utf-8").splitlines() if line.strip())
+
+
 def questions(blind: set[str]) -> list[tuple[str, str, bool]]:
     """(set name, question, is synthesis) for every labelled question outside the blind sets."""
-    rows = []
-    for path in sorted((ROOT / "tests" / "data").glob("heldout*.jsonl")):
-        if path.stem in blind:
-            continue
-        for line in path.read_text(encoding="utf-8").splitlines():
-            q = json.loads(line) if line.strip() else {}
-            if q.get("kind") not in (None, "other"):
-                rows.append((path.stem, q["question"], q["kind"] in SYNTHESIS_KINDS))
-    return rows
+    return [(name, q["question"], q["kind"] in SYNTHESIS_KINDS) for name, q in labelled(blind)
+            if q.get("kind") not in (None, "other")]
 
 
 def fit(x: np.ndarray, y: np.ndarray, c: float) -> tuple[np.ndarray, float]:
