@@ -107,7 +107,11 @@ def named_choices(answer_text: str, choices: Sequence[str]) -> list[int]:
     """Indexes of the choices whose text the answer names (whole words, punctuation ignored)."""
     from rag.verify import MARKER
 
-    text = f" {_norm(MARKER.sub('', answer_text))} "
+    return _named_in(f" {_norm(MARKER.sub('', answer_text))} ", choices)
+
+
+def _named_in(text: str, choices: Sequence[str]) -> list[int]:
+    """Indexes of the choices named in `text`, already normalised (`_norm`) and padded with spaces."""
     return [i for i, c in enumerate(choices) if _norm(c) and f" {_norm(c)} " in text]
 
 
@@ -120,12 +124,12 @@ def answering_articles(questions: Sequence[dict[str, Any]], articles: Sequence[d
     answer the question)."""
     by_week: dict[str, list[tuple[str, str]]] = {}
     for a in articles:
-        by_week.setdefault(str(a.get("week", "")), []).append((a["id"], f" {_norm(a.get('text', ''))} "))
+        by_week.setdefault(str(a.get("week", "")), []).append((a["id"], f" {_norm(a.get('text', ''))} "))  # once each
     relevant = []
     for q in questions:
-        right, choices = set(q["answer"]), [f" {_norm(c)} " for c in q["choices"]]
-        named = ({aid for aid, text in by_week.get(q["id"].split("_")[0], [])
-                  if (hit := {i for i, c in enumerate(choices) if c.strip() and c in text}) and hit <= right})
+        right = set(q["answer"])
+        named = {aid for aid, text in by_week.get(q["id"].split("_")[0], [])
+                 if (hit := set(_named_in(text, q["choices"]))) and hit <= right}
         relevant.append(set(q["gold_ids"]) | named)
     return relevant
 
