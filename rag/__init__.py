@@ -34,7 +34,7 @@ from rag.errors import (
     StoreError,
 )
 from rag.settings import Settings
-from rag.types import REFUSAL, Answer, ArticleInfo, Citation, Filters, IndexReport, Passage
+from rag.types import REFUSAL, Answer, ArticleInfo, Citation, Excerpt, Filters, IndexReport, Passage
 
 if TYPE_CHECKING:
     from rag.chain import AnswerChain, answer_chain
@@ -61,6 +61,7 @@ __all__ = [
     "Check",
     "Citation",
     "EmbedServerError",
+    "Excerpt",
     "Filters",
     "GeneratorError",
     "GeneratorUnavailable",

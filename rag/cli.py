@@ -18,11 +18,11 @@ from typing import TYPE_CHECKING
 
 from rag import generators
 from rag.errors import RagError
+from rag.text import quoted
 from rag.types import Answer, Filters, IndexReport, parse_day
 
 if TYPE_CHECKING:  # generic only in the type stubs
     Commands = argparse._SubParsersAction[argparse.ArgumentParser]
-QUOTE_MARKS = "\"“”„‘’‚«»「」"  # a quote that starts or ends with one of these is printed as it is
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -146,6 +146,11 @@ def format_answer(answer: Answer, question: str = "", width: int = 100) -> str:
     lines = [*searched, textwrap.fill(answer.text, width)]
     if answer.refused and answer.note:
         lines += ["", textwrap.fill(answer.note, width)]  # a paragraph of its own: why it says no
+    if near := answer.closest:  # not a source: nothing is claimed from it
+        where = ", ".join(x for x in (near.outlet, near.dated) if x)
+        lines += ["", "Closest passage (not taken as an answer):",
+                  f"    {near.title or near.article_id} ({where})  {near.article_id}:{near.start}-{near.end}",
+                  textwrap.indent(textwrap.fill(quoted(near.quote), width - 4), "    ")]
     if answer.citations:
         lines += ["", "Sources:"]
     for c in answer.citations:
@@ -156,15 +161,6 @@ def format_answer(answer: Answer, question: str = "", width: int = 100) -> str:
             lines.append(f"    {c.url}")
         lines.append(textwrap.indent(textwrap.fill(quoted(c.quote), width - 4), "    "))
     return "\n".join(lines)
-
-
-def quoted(quote: str) -> str:
-    """The quote in quotation marks, unless it begins or ends with one of its own (a quoted
-    speech): then as it is, so no mark is doubled."""
-    text = quote.strip()
-    if text and (text[0] in QUOTE_MARKS or text[-1] in QUOTE_MARKS):
-        return text
-    return f"“{text}”"
 
 
 # -- list / ui / eval / bench -------------------------------------------------------------------

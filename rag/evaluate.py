@@ -240,6 +240,9 @@ def evaluate_question(rag: Any, q: Question, judges: dict[str, Judge], generator
             evidence in normalise(p.chunk.text) for p in answer.passages)
         row["answer_correct"] = not answer.refused and expected_words_present(answer.text, q.answer_any, q.answer_all)
         row["right_article_cited"] = any(c.article_id == q.doc for c in answer.citations)
+        # a refusal that shows, as its closest passage, the sentence holding the answer words
+        row["closest_holds_answer"] = answer.refused and answer.closest is not None and \
+            expected_words_present(answer.closest.quote, q.answer_any, q.answer_all)
     row["citations"] = {name: citation_scores(answer, judge) for name, judge in judges.items()}
     return row
 
@@ -277,6 +280,8 @@ def summarize(rows: list[dict[str, Any]], judges: Sequence[str]) -> dict[str, An
         "expected_words": mean([float(r["answer_correct"]) for r in answerable]),
         "right_article_cited": mean([float(r["right_article_cited"]) for r in answerable]),
         "refused_answerable": mean([float(r["refused"]) for r in answerable]),
+        "refused_closest_holds_answer": mean([float(r.get("closest_holds_answer", False))
+                                              for r in answerable if r["refused"]]),
         "unanswerable_refused": mean([float(r["refusal_correct"]) for r in unanswerable]),
         "synthesis_cited_across_articles": mean([float(r["synthesis_ok"]) for r in synthesis]),
     }
@@ -346,6 +351,8 @@ def summary_rows(summary: dict[str, Any]) -> list[tuple[str, str, str]]:
         ("answer has expected words", _fmt(a["expected_words"]), f"{n_ans} answerable"),
         ("right article cited", _fmt(a["right_article_cited"]), f"{n_ans} answerable"),
         ("refused although answerable", _fmt(a["refused_answerable"]), f"{n_ans} answerable"),
+        ("... its closest passage holds the answer words", _fmt(a.get("refused_closest_holds_answer")),
+         "those refusals"),
         ("unanswerable -> refusal, no citations", _fmt(a["unanswerable_refused"]), f"{n_un} unanswerable"),
         ("summary/comparison: >= 2 verified citations from >= 2 articles",
          _fmt(a["synthesis_cited_across_articles"]), f"{summary['synthesis']} synthesis"),

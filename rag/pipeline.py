@@ -41,12 +41,14 @@ from rag.settings import MAX_K, Settings
 from rag.spelling import mend
 from rag.sync import KeywordSync, read_chunks
 from rag.synthesis import SynthesisDetector, asks_overview, leads, opening
+from rag.text import is_credit
 from rag.types import (
     REFUSAL,
     Answer,
     ArticleInfo,
     Chunk,
     Citation,
+    Excerpt,
     Filters,
     Generator,
     IndexReport,
@@ -54,7 +56,7 @@ from rag.types import (
     Prompt,
     TimeScope,
 )
-from rag.verify import verify
+from rag.verify import excerpt, verify
 from vectorstore import IndexSpec, VectorStore, open_store
 
 
@@ -339,7 +341,8 @@ class AnswerStream:
         self._timings["total"] = time.perf_counter() - self._started
         refusal, note = self._refusal(citations)
         self._answer = Answer(text, citations, self.passages, self.query, refused=not citations,
-                              generator=name, timings=self._timings, refusal=refusal, note=note, scope=self.scope)
+                              generator=name, timings=self._timings, refusal=refusal, note=note, scope=self.scope,
+                              closest=self._closest() if refusal == "not_answered" else None)
 
     def _finish_correction(self, claim: str) -> None:
         """The note on the premise, unverified because it is ours, then the cited sentence. No
@@ -349,7 +352,19 @@ class AnswerStream:
         note = self._verdict.note
         self._answer = Answer(f"{note} {text}" if citations else text, citations, self.passages, self.query,
                               refused=not citations, generator="extractive", timings=self._timings,
-                              refusal="corrected" if citations else "not_answered", note=note, scope=self.scope)
+                              refusal="corrected" if citations else "not_answered", note=note, scope=self.scope,
+                              closest=None if citations else self._closest())
+
+    def _closest(self) -> Excerpt | None:
+        """The sentence ranked best as an answer, to show under a "not_answered" refusal: when the
+        question's words are not the articles' ("headcount" for "troops"), it often holds the answer
+        all the same, and the reader can see so; a credit line never does, and text injected into an
+        article (`excerpt` declines it) is passed over."""
+        for best in self.prompt.evidence:
+            if not is_credit(best.text) and 0 < best.passage <= len(self.passages) and \
+                    (shown := excerpt(best.text, self.passages[best.passage - 1])):
+                return shown
+        return None
 
     def _fallback_for(self, citations: list[Citation]) -> Generator | None:
         """The extractive generator when nothing the model wrote verified, or its summary does

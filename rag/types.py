@@ -93,6 +93,30 @@ class Citation:
         return {**asdict(self), "dated": self.dated}
 
 
+@dataclass(frozen=True)
+class Excerpt:
+    """A sentence of an article shown beside a refusal, not as an answer: the one the articles
+    come closest with. No claim rests on it, so it is no `Citation` and has no marker. `start`/
+    `end` locate it in the article's source text."""
+
+    article_id: str
+    title: str
+    outlet: str
+    published: str
+    url: str
+    quote: str
+    start: int
+    end: int
+    date_inferred: bool = False
+
+    @property
+    def dated(self) -> str:
+        return dated(self.published, self.date_inferred)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "dated": self.dated}
+
+
 @dataclass
 class Answer:
     """What `answer()` returns. `citations` is in marker order and empty on a refusal."""
@@ -111,13 +135,21 @@ class Answer:
     generator: str = ""
     timings: dict[str, float] = field(default_factory=dict)
     scope: TimeScope | None = None  # the as-of date and the time the question was read as asking about
+    # On a "not_answered" refusal, the passage sentence ranked best as an answer: shown under the
+    # refusal for the reader to judge. The articles often answer in words the question does not use
+    # (a paraphrase the refusal cannot see), and then this sentence holds the answer; it is never cited.
+    closest: Excerpt | None = None
 
     def __str__(self) -> str:
         """What `print(answer(...))` shows: the text, a note, and one line per cited source
         (the dataclass's own repr would print every passage retrieved)."""
         sources = [f"[{c.number}] {c.title or c.article_id} ({', '.join(filter(None, [c.outlet, c.dated]))})"
                    f"{'' if c.verified else ' (unverified)'}" for c in self.citations]
-        return "\n".join([self.text, *([self.note] if self.note else []), *([""] + sources if sources else [])])
+        lines = [self.text, *([self.note] if self.note else [])]
+        if c := self.closest:  # beside the refusal, not a source
+            quote = c.quote.strip('“”"')
+            lines.append(f"Closest passage (not taken as an answer): “{quote}” ({c.title or c.article_id})")
+        return "\n".join([*lines, *([""] + sources if sources else [])])
 
     def to_dict(self) -> dict[str, Any]:
         """The answer as JSON-able data: what `/ask` and `rag ask --json` return."""
@@ -128,6 +160,7 @@ class Answer:
             "refusal": self.refusal,  # "no_evidence", "not_answered", "empty_index" or "corrected" (see above)
             "note": self.note,
             "citations": [c.to_dict() for c in self.citations],
+            "closest": self.closest.to_dict() if self.closest else None,  # shown beside a refusal, never cited
             "scope": {"as_of": scope.as_of.isoformat() if scope.as_of else None,
                       "prefer": [d.isoformat() for d in scope.prefer] if scope.prefer else None},
             "query": self.query,

@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass
 
 from rag.text import numbers, sentences, terms
-from rag.types import REFUSAL, Citation, Passage
+from rag.types import REFUSAL, Citation, Excerpt, Passage
 
 SUPPORT_THRESHOLD = 0.7  # share of a claim's content words the passage must contain
 # A sentence that gives orders to the assistant is text injected into an article, not a
@@ -151,3 +151,15 @@ def _citation(number: int, passage: Passage, ok: bool, s: Support) -> Citation:
         support=round(s.score, 3),
         date_inferred=chunk.date_inferred,
     )
+
+
+def excerpt(sentence: str, passage: Passage) -> Excerpt | None:
+    """`sentence` of `passage`, located in its article, to show as it stands (not as a citation);
+    none when it gives the assistant orders: text injected into an article is shown to no one."""
+    chunk = passage.chunk
+    at = chunk.text.find(sentence)
+    if at < 0 or INSTRUCTION.search(sentence):
+        return None
+    return Excerpt(article_id=chunk.article_id, title=chunk.title, outlet=chunk.outlet, published=chunk.published,
+                   url=chunk.url, quote=sentence, start=chunk.start + at, end=chunk.start + at + len(sentence),
+                   date_inferred=chunk.date_inferred)

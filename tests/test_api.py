@@ -4,7 +4,7 @@ import sys
 import rag
 from rag import cli
 
-PUBLIC = {"REFUSAL", "Answer", "AnswerStream", "ArticleInfo", "Check", "Citation", "Filters", "GeneratorError",
+PUBLIC = {"REFUSAL", "Answer", "AnswerStream", "ArticleInfo", "Check", "Citation", "Excerpt", "Filters", "GeneratorError",
           "GeneratorUnavailable", "IndexMismatchError", "IndexReport", "IngestError", "ModelServerError", "EmbedServerError",
           "Passage", "QuestionError", "Rag", "RagError", "Settings", "StoreError", "answer", "answer_stream",
           "articles", "check", "default", "index", "remove", "AnswerChain", "answer_chain"}

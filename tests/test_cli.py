@@ -12,9 +12,9 @@ from typing import Any
 import pytest
 
 import rag
-from rag import Rag, Settings, cli
+from rag import REFUSAL, Rag, Settings, cli
 from rag.testing import HashEmbedder, MemoryStore
-from rag.types import Answer, Citation
+from rag.types import Answer, Citation, Excerpt
 
 
 def doubles(settings: Settings | None = None) -> Rag:
@@ -48,6 +48,15 @@ def test_a_quote_is_shown_in_quotation_marks_never_doubled(quote: str, shown: st
     printed = cli.format_answer(Answer("He was informed [1].", [_citation(quote)]))
     assert shown in printed.splitlines()
     assert "““" not in printed and "””" not in printed and '“"' not in printed
+
+
+def test_a_refusal_prints_its_closest_passage_apart_from_the_sources() -> None:
+    near = Excerpt("001.txt", "Putin in Minsk", "News7F", "2022-12-19", "", "Putin was in Minsk.", 15, 34)
+    printed = cli.format_answer(Answer(REFUSAL, [], refused=True, refusal="not_answered", note="None answers it.",
+                                       closest=near)).splitlines()
+    at = printed.index("Closest passage (not taken as an answer):")
+    assert printed[at + 1:] == ["    Putin in Minsk (News7F, 2022-12-19)  001.txt:15-34", "    “Putin was in Minsk.”"]
+    assert "Sources:" not in printed
 
 
 @pytest.mark.parametrize(("options", "message"), [

@@ -14,7 +14,7 @@ import pytest
 
 from rag import REFUSAL, Settings
 from rag.errors import QuestionError, RagError
-from rag.types import Answer, ArticleInfo, Chunk, Citation, IndexReport, TimeScope
+from rag.types import Answer, ArticleInfo, Chunk, Citation, Excerpt, IndexReport, TimeScope
 from tests.ui_helpers import Elements
 from ui import app, handlers, render
 from ui.turns import Turn
@@ -223,6 +223,15 @@ def test_chat_messages() -> None:
     assert "Searched for" not in msgs[1]["content"]  # the query is the question itself
     assert "rag-error" in msgs[3]["content"] and "No model &lt;here&gt;" in msgs[3]["content"]
     assert "do not answer this" in msgs[5]["content"] and "Searched for: “q3 condensed”" in msgs[5]["content"]
+
+
+def test_a_refusal_shows_its_closest_passage_escaped_and_not_as_a_source() -> None:
+    near = Excerpt("a<1>.txt", "Title <b>", "Outlet & Co", "2022-12-19", "", '“Belarus <script>x</script>,” he said.', 5, 40)
+    html = render.assistant_html(Turn("q", Answer(REFUSAL, [], refused=True, refusal="not_answered", closest=near)), 1)
+    assert "Closest passage (not taken as an answer)" in html and "&lt;script&gt;" in html and "<script>" not in html
+    assert "““" not in html and "Title &lt;b&gt;, Outlet &amp; Co, 2022-12-19" in html
+    assert 'class="cite' not in html and "No sources are shown" in html
+    assert "Closest passage" not in render.assistant_html(Turn("q", Answer(REFUSAL, [], refused=True)), 1)
 
 
 def test_a_turn_whose_citations_all_failed_is_shown_as_a_refusal() -> None:

@@ -232,7 +232,15 @@ def test_refusal_shows_no_sources(page: Any) -> None:
     assert page.locator("#chat a.cite").count() == 0
     assert page.locator("#nr-sources .src").count() == 0
     assert "No sources" in page.locator("#nr-sources").inner_text()
+    assert "Closest passage" not in answer  # nothing near to show
     screenshot(page, "05-refusal")
+    # passages about the topic, none answering: the closest is shown as such, still no source and no marker
+    timed_ask(page, "Who won the 2022 World Cup final?")
+    answer = last_answer(page)
+    assert "The articles don't say." in answer and "Closest passage (not taken as an answer)" in answer
+    assert "World Cup" in page.locator("#chat .rag-closest").last.inner_text()
+    assert page.locator("#chat a.cite").count() == 0 and page.locator("#nr-sources .src").count() == 0
+    screenshot(page, "05c-closest")
 
 
 def open_article(page: Any, card: str) -> Any:

@@ -13,7 +13,8 @@ from collections.abc import Iterable, Sequence
 from itertools import pairwise
 from urllib.parse import urlparse
 
-from rag.types import Answer, ArticleInfo, Chunk, Citation, IndexReport, dated
+from rag.text import quoted
+from rag.types import Answer, ArticleInfo, Chunk, Citation, Excerpt, IndexReport, dated
 from ui.turns import Conversation, Turn
 
 ANY_OUTLET = "Any outlet"
@@ -90,7 +91,7 @@ def assistant_html(turn: Turn, index: int) -> str:
     ans = turn.answer
     body = answer_html(ans.text, ans.citations, index)
     if turn.refused:
-        body += refusal_html(ans.refusal, ans.note)
+        body += refusal_html(ans.refusal, ans.note, ans.closest)
     if ans.query and ans.query != turn.question:
         body += f'<div class="rag-query">Searched for: “{text_html(ans.query)}”</div>'
     if meta := meta_line(ans, turn.seconds):
@@ -105,12 +106,20 @@ REFUSAL_HEADINGS = {
 }
 
 
-def refusal_html(kind: str, note: str) -> str:
-    """Says which "no" it is: nothing relevant found, or relevant passages that do not answer."""
+def refusal_html(kind: str, note: str, closest: Excerpt | None = None) -> str:
+    """Says which "no" it is: nothing relevant found, or relevant passages that do not answer;
+    then the closest passage, if any, marked as not taken for an answer (it cites nothing)."""
     heading = REFUSAL_HEADINGS.get(kind, "The indexed articles do not answer this.")
     detail = f" {text_html(note)}" if note and note != heading else ""
     return f'<div class="rag-note rag-refusal-{esc(kind or "other")}"><strong>{esc(heading)}</strong>{detail} ' \
-           'No sources are shown.</div>'
+           f'No sources are shown.{closest_html(closest) if closest else ""}</div>'
+
+
+def closest_html(closest: Excerpt) -> str:
+    """The sentence the articles come closest with, its article named, for the reader to judge."""
+    source = ", ".join(x for x in (closest.title or closest.article_id, closest.outlet, closest.dated) if x)
+    return f'<div class="rag-closest">Closest passage (not taken as an answer): {text_html(quoted(closest.quote))} ' \
+           f'<span class="rag-closest-source">({esc(source)})</span></div>'
 
 
 def user_message(question: str) -> Message:
