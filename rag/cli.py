@@ -146,11 +146,11 @@ def format_answer(answer: Answer, question: str = "", width: int = 100) -> str:
     lines = [*searched, textwrap.fill(answer.text, width)]
     if answer.refused and answer.note:
         lines += ["", textwrap.fill(answer.note, width)]  # a paragraph of its own: why it says no
-    if near := answer.closest:  # not a source: nothing is claimed from it
+    lines += ["", "Closest passages (not taken as an answer):"] if answer.closest else []
+    for near in answer.closest:  # not sources: nothing is claimed from them
         where = ", ".join(x for x in (near.outlet, near.dated) if x)
-        lines += ["", "Closest passage (not taken as an answer):",
-                  f"    {near.title or near.article_id} ({where})  {near.article_id}:{near.start}-{near.end}",
-                  textwrap.indent(textwrap.fill(quoted(near.quote), width - 4), "    ")]
+        lines += [f"    {near.title or near.article_id} ({where})  {near.article_id}:{near.start}-{near.end}",
+                  textwrap.indent(textwrap.fill(quoted(near.quote), width - 8), "        ")]
     if answer.citations:
         lines += ["", "Sources:"]
     for c in answer.citations:

@@ -241,8 +241,8 @@ def evaluate_question(rag: Any, q: Question, judges: dict[str, Judge], generator
         row["answer_correct"] = not answer.refused and expected_words_present(answer.text, q.answer_any, q.answer_all)
         row["right_article_cited"] = any(c.article_id == q.doc for c in answer.citations)
         # a refusal that shows, as its closest passage, the sentence holding the answer words
-        row["closest_holds_answer"] = answer.refused and answer.closest is not None and \
-            expected_words_present(answer.closest.quote, q.answer_any, q.answer_all)
+        row["closest_holds_answer"] = answer.refused and any(
+            expected_words_present(c.quote, q.answer_any, q.answer_all) for c in answer.closest)
     row["citations"] = {name: citation_scores(answer, judge) for name, judge in judges.items()}
     return row
 
@@ -351,7 +351,7 @@ def summary_rows(summary: dict[str, Any]) -> list[tuple[str, str, str]]:
         ("answer has expected words", _fmt(a["expected_words"]), f"{n_ans} answerable"),
         ("right article cited", _fmt(a["right_article_cited"]), f"{n_ans} answerable"),
         ("refused although answerable", _fmt(a["refused_answerable"]), f"{n_ans} answerable"),
-        ("... its closest passage holds the answer words", _fmt(a.get("refused_closest_holds_answer")),
+        ("... a closest passage shown holds the answer words", _fmt(a.get("refused_closest_holds_answer")),
          "those refusals"),
         ("unanswerable -> refusal, no citations", _fmt(a["unanswerable_refused"]), f"{n_un} unanswerable"),
         ("summary/comparison: >= 2 verified citations from >= 2 articles",

@@ -135,10 +135,10 @@ class Answer:
     generator: str = ""
     timings: dict[str, float] = field(default_factory=dict)
     scope: TimeScope | None = None  # the as-of date and the time the question was read as asking about
-    # On a "not_answered" refusal, the passage sentence ranked best as an answer: shown under the
-    # refusal for the reader to judge. The articles often answer in words the question does not use
-    # (a paraphrase the refusal cannot see), and then this sentence holds the answer; it is never cited.
-    closest: Excerpt | None = None
+    # On a "not_answered" refusal, the passage sentences ranked best as an answer, best first: shown
+    # under the refusal for the reader to judge. The articles often answer in words the question does
+    # not use (a paraphrase the refusal cannot see), and then one of them holds the answer; never cited.
+    closest: list[Excerpt] = field(default_factory=list)
 
     def __str__(self) -> str:
         """What `print(answer(...))` shows: the text, a note, and one line per cited source
@@ -146,7 +146,7 @@ class Answer:
         sources = [f"[{c.number}] {c.title or c.article_id} ({', '.join(filter(None, [c.outlet, c.dated]))})"
                    f"{'' if c.verified else ' (unverified)'}" for c in self.citations]
         lines = [self.text, *([self.note] if self.note else [])]
-        if c := self.closest:  # beside the refusal, not a source
+        for c in self.closest:  # beside the refusal, not a source
             quote = c.quote.strip('“”"')
             lines.append(f"Closest passage (not taken as an answer): “{quote}” ({c.title or c.article_id})")
         return "\n".join([*lines, *([""] + sources if sources else [])])
@@ -160,7 +160,7 @@ class Answer:
             "refusal": self.refusal,  # "no_evidence", "not_answered", "empty_index" or "corrected" (see above)
             "note": self.note,
             "citations": [c.to_dict() for c in self.citations],
-            "closest": self.closest.to_dict() if self.closest else None,  # shown beside a refusal, never cited
+            "closest": [c.to_dict() for c in self.closest],  # shown beside a refusal, never cited
             "scope": {"as_of": scope.as_of.isoformat() if scope.as_of else None,
                       "prefer": [d.isoformat() for d in scope.prefer] if scope.prefer else None},
             "query": self.query,

@@ -108,18 +108,18 @@ def test_a_question_about_nothing_in_the_articles_is_no_evidence(seed_rag: Rag) 
     res = seed_rag.answer("What is the recipe for sourdough bread?")
     assert res.refused and res.refusal in {"no_evidence", "not_answered"} and res.note
     nothing = seed_rag.answer("What is the boiling point of liquid nitrogen on Neptune?")
-    assert nothing.refusal == "no_evidence" and nothing.closest is None  # nothing near to show
+    assert nothing.refusal == "no_evidence" and nothing.closest == []  # nothing near to show
 
 
 @pytest.mark.parametrize("qid", ["k05", "k06"])
 def test_a_not_answered_refusal_shows_its_closest_passage_without_citing_it(seed_rag: Rag, qid: str) -> None:
     res = seed_rag.answer(KINDS[qid]["question"])
-    near = res.closest
-    assert res.text == REFUSAL and res.citations == [] and near is not None
-    chunk = next(c for c in seed_rag.article_chunks(near.article_id) if c.start <= near.start and near.end <= c.end)
-    assert chunk.text[near.start - chunk.start:near.end - chunk.start] == near.quote  # located in its article
-    assert res.to_dict()["closest"]["quote"] == near.quote and res.to_dict()["citations"] == []
-    assert "Closest passage (not taken as an answer)" in str(res)
+    assert res.text == REFUSAL and res.citations == [] and len(res.closest) == 2
+    for near in res.closest:
+        chunk = next(c for c in seed_rag.article_chunks(near.article_id) if c.start <= near.start and near.end <= c.end)
+        assert chunk.text[near.start - chunk.start:near.end - chunk.start] == near.quote  # located in its article
+    assert [c["quote"] for c in res.to_dict()["closest"]] == [c.quote for c in res.closest]
+    assert res.to_dict()["citations"] == [] and "Closest passage (not taken as an answer)" in str(res)
 
 
 def test_a_paraphrased_question_refused_still_shows_the_sentence_that_answers_it(seed_rag: Rag) -> None:
@@ -127,7 +127,7 @@ def test_a_paraphrased_question_refused_still_shows_the_sentence_that_answers_it
     "mostly abroad, locked up or keeping quiet": no shared word to answer on, but the reader sees it."""
     res = seed_rag.answer("Per EU Reporter, which section of Belarusian society is now mostly abroad, "
                           "locked up or keeping quiet?")
-    shown = res.text if not res.refused else res.closest.quote if res.closest else ""
+    shown = res.text if not res.refused else " ".join(c.quote for c in res.closest)
     assert "opposition" in shown, res
 
 

@@ -51,11 +51,13 @@ def test_a_quote_is_shown_in_quotation_marks_never_doubled(quote: str, shown: st
 
 
 def test_a_refusal_prints_its_closest_passage_apart_from_the_sources() -> None:
-    near = Excerpt("001.txt", "Putin in Minsk", "News7F", "2022-12-19", "", "Putin was in Minsk.", 15, 34)
+    near = [Excerpt("001.txt", "Putin in Minsk", "News7F", "2022-12-19", "", "Putin was in Minsk.", 15, 34),
+            Excerpt("002.txt", "", "", "", "", "“We met,” he said.", 0, 18)]
     printed = cli.format_answer(Answer(REFUSAL, [], refused=True, refusal="not_answered", note="None answers it.",
                                        closest=near)).splitlines()
-    at = printed.index("Closest passage (not taken as an answer):")
-    assert printed[at + 1:] == ["    Putin in Minsk (News7F, 2022-12-19)  001.txt:15-34", "    “Putin was in Minsk.”"]
+    at = printed.index("Closest passages (not taken as an answer):")
+    assert printed[at + 1:] == ["    Putin in Minsk (News7F, 2022-12-19)  001.txt:15-34", "        “Putin was in Minsk.”",
+                                "    002.txt (date unknown)  002.txt:0-18", "        “We met,” he said."]
     assert "Sources:" not in printed
 
 

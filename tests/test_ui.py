@@ -226,10 +226,12 @@ def test_chat_messages() -> None:
 
 
 def test_a_refusal_shows_its_closest_passage_escaped_and_not_as_a_source() -> None:
-    near = Excerpt("a<1>.txt", "Title <b>", "Outlet & Co", "2022-12-19", "", '“Belarus <script>x</script>,” he said.', 5, 40)
+    near = [Excerpt("a<1>.txt", "Title <b>", "Outlet & Co", "2022-12-19", "", '“Belarus <script>x</script>,” he said.', 5, 40),
+            Excerpt("b.txt", "", "", "", "", "Second & last.", 0, 14)]
     html = render.assistant_html(Turn("q", Answer(REFUSAL, [], refused=True, refusal="not_answered", closest=near)), 1)
-    assert "Closest passage (not taken as an answer)" in html and "&lt;script&gt;" in html and "<script>" not in html
-    assert "““" not in html and "Title &lt;b&gt;, Outlet &amp; Co, 2022-12-19" in html
+    assert "Closest passages (not taken as an answer)" in html and "&lt;script&gt;" in html and "<script>" not in html
+    assert "““" not in html and "Title &lt;b&gt;, Outlet &amp; Co, 2022-12-19" in html and html.count("<li>") == 2
+    assert "“Second &amp; last.” <span class=\"rag-closest-source\">(b.txt, date unknown)</span>" in html
     assert 'class="cite' not in html and "No sources are shown" in html
     assert "Closest passage" not in render.assistant_html(Turn("q", Answer(REFUSAL, [], refused=True)), 1)
 

@@ -237,7 +237,7 @@ def test_refusal_shows_no_sources(page: Any) -> None:
     # passages about the topic, none answering: the closest is shown as such, still no source and no marker
     timed_ask(page, "Who won the 2022 World Cup final?")
     answer = last_answer(page)
-    assert "The articles don't say." in answer and "Closest passage (not taken as an answer)" in answer
+    assert "The articles don't say." in answer and "Closest passages (not taken as an answer)" in answer
     assert "World Cup" in page.locator("#chat .rag-closest").last.inner_text()
     assert page.locator("#chat a.cite").count() == 0 and page.locator("#nr-sources .src").count() == 0
     screenshot(page, "05c-closest")

@@ -358,7 +358,7 @@ def wire_api(rag: Backend) -> None:
         turns. as_of (YYYY-MM-DD): answer as of that day; articles published later are not used.
         Returns {answer, refused, refusal, note, citations: [{number, title, outlet, published,
         date_inferred, dated, url, passage, quote, verified, ...}], closest (on a "not_answered"
-        refusal, the nearest sentence: {title, outlet, dated, quote, ...}, never cited; else null),
+        refusal, the nearest sentences: [{title, outlet, dated, quote, ...}], never cited; else []),
         scope: {as_of, prefer}, query, generator, timings}."""
         fields = AskFields(k, generator, outlet, since, until, as_of)
         return at_the_edge("/ask", lambda: handlers.ask(rag, question, history, fields))

@@ -18,6 +18,7 @@ a.cite.cite-unverified { background: #ffedd5; color: #9a3412 !important; border:
 a.cite.cite-unverified:hover { background: #9a3412; color: #fff !important; }
 .rag-note { margin-top: 0.5em; font-size: 0.88em; color: var(--body-text-color-subdued); font-style: italic; }
 .rag-closest { margin-top: 0.4em; font-style: normal; color: var(--body-text-color); }
+.rag-closest ul { margin: 0.2em 0 0 0; padding-left: 1.2em; }
 .rag-closest-source { color: var(--body-text-color-subdued); font-size: 0.92em; }
 .rag-query { margin-top: 0.4em; font-size: 0.85em; color: var(--body-text-color-subdued); }
 .rag-meta { margin-top: 0.45em; font-size: 0.78em; color: var(--body-text-color-subdued); }

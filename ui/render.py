@@ -106,20 +106,24 @@ REFUSAL_HEADINGS = {
 }
 
 
-def refusal_html(kind: str, note: str, closest: Excerpt | None = None) -> str:
+def refusal_html(kind: str, note: str, closest: Sequence[Excerpt] = ()) -> str:
     """Says which "no" it is: nothing relevant found, or relevant passages that do not answer;
-    then the closest passage, if any, marked as not taken for an answer (it cites nothing)."""
+    then the closest passages, if any, marked as not taken for an answer (they cite nothing)."""
     heading = REFUSAL_HEADINGS.get(kind, "The indexed articles do not answer this.")
     detail = f" {text_html(note)}" if note and note != heading else ""
     return f'<div class="rag-note rag-refusal-{esc(kind or "other")}"><strong>{esc(heading)}</strong>{detail} ' \
            f'No sources are shown.{closest_html(closest) if closest else ""}</div>'
 
 
-def closest_html(closest: Excerpt) -> str:
-    """The sentence the articles come closest with, its article named, for the reader to judge."""
-    source = ", ".join(x for x in (closest.title or closest.article_id, closest.outlet, closest.dated) if x)
-    return f'<div class="rag-closest">Closest passage (not taken as an answer): {text_html(quoted(closest.quote))} ' \
-           f'<span class="rag-closest-source">({esc(source)})</span></div>'
+def closest_html(closest: Sequence[Excerpt]) -> str:
+    """The sentences the articles come closest with, each with its article, for the reader to judge."""
+    items = "".join(f"<li>{closest_item(c)}</li>" for c in closest)
+    return f'<div class="rag-closest">Closest passages (not taken as an answer):<ul>{items}</ul></div>'
+
+
+def closest_item(c: Excerpt) -> str:
+    source = ", ".join(x for x in (c.title or c.article_id, c.outlet, c.dated) if x)
+    return f'{text_html(quoted(c.quote))} <span class="rag-closest-source">({esc(source)})</span>'
 
 
 def user_message(question: str) -> Message:
