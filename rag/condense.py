@@ -19,12 +19,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 import lemminflect
 
 import prompts
+from rag.evidence import people
 from rag.text import DEMONYM, STOPWORDS, sentences, terms, words
 from rag.verify import MARKER
 
@@ -61,6 +62,7 @@ class Referents:
     people: list[str]
     places: list[str]
     dates: list[str]
+    persons: list[str] = field(default_factory=list)  # those of `people` the text shows to be persons
 
 
 class KeywordCondenser:
@@ -88,7 +90,11 @@ def _fully_resolved(question: str, rewritten: str) -> bool:
 
 def _last_turn(history: History) -> Referents:
     last_q, last_a = history[-1]
-    found = referents(f"{last_q} {MARKER.sub('', last_a)}")
+    text = f"{last_q} {MARKER.sub('', last_a)}"
+    found = referents(text)
+    # "It says landlocked Belarus depends on Russia ... Lukashenko said": "he" is Lukashenko, not Belarus
+    named = people(text)
+    found.persons = [name for name in found.people if name.split()[-1].lower() in named]
     # "Which opposition figure have the US and EU backed?": "she" is the answer's; after "Who is Ned Price?" "he" is
     # still Ned Price, whom the answer describes ("He is the spokesperson for the US State Department")
     if ASKED_WHO.search(last_q) and not DESCRIBE_WHO.match(last_q):
@@ -152,7 +158,7 @@ def resolve(question: str, ref: Referents) -> str:
     """Replace "they/them", "he/she/him", "his/her/their" and "there" by what they refer to."""
     people = " and ".join(ref.people[:2]) if ref.people else ""
     # "he" or "she" is a person, never "the US" or "the EU" a question named first
-    one = next((name for name in ref.people if not name.isupper()), "")
+    one = next(iter(ref.persons), "") or next((name for name in ref.people if not name.isupper()), "")
     swaps = {
         r"\b(they|them)\b": people,
         r"\b(he|she|him)\b": one,

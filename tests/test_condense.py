@@ -98,3 +98,12 @@ def test_a_describing_word_that_opens_the_answer_is_not_someone_they_can_mean():
     said = [("how awkward was the visit?", "Quite awkward: when Putin thanked him for coming, Lukashenko replied [1].")]
     assert KeywordCondenser().condense("what did the two of them focus on?", said) == \
         "what did the two of Putin and Lukashenko focus on?"
+
+
+def test_he_is_the_person_the_last_turn_names_not_the_country_it_names_first():
+    """Set 17: "It says landlocked Belarus depends on Russia ..., and Lukashenko said ...": "he" is Lukashenko."""
+    economy = [("what does the nyt piece say about belarus's economy?",
+                "It says landlocked Belarus depends on Russia for security and fuel, and Lukashenko said much of his "
+                "discussion with Putin focused on economic issues [1].")]
+    condensed = KeywordCondenser().condense("has he always been this firmly in moscow's camp?", economy)
+    assert condensed.startswith("has Lukashenko always been this firmly in moscow's camp?"), condensed
