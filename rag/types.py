@@ -19,6 +19,18 @@ def dated(published: str, inferred: bool) -> str:
     return f"{published} (inferred)" if inferred else published
 
 
+class Dated:
+    """`dated`, for a record of an article with its `published` date and whether it was inferred."""
+
+    published: str
+    date_inferred: bool
+
+    @property
+    def dated(self) -> str:
+        """The date as a reader should see it: "2022-12-19 (inferred)", or "date unknown"."""
+        return dated(self.published, self.date_inferred)
+
+
 @dataclass(frozen=True)
 class Article:
     """One cleaned article. `text` is the article's full source text; `body` lists the
@@ -60,7 +72,7 @@ class Passage:
 
 
 @dataclass(frozen=True)
-class Citation:
+class Citation(Dated):
     """One `[number]` marker in an answer and the passage it points at.
 
     `start`/`end` locate the passage in the article's source text; `quote_start`/`quote_end`
@@ -83,18 +95,13 @@ class Citation:
     support: float
     date_inferred: bool = False  # `published` was inferred from the article's text
 
-    @property
-    def dated(self) -> str:
-        """The date as a reader should see it: "2022-12-19 (inferred)", or "date unknown"."""
-        return dated(self.published, self.date_inferred)
-
     def to_dict(self) -> dict[str, Any]:
         """JSON-able, with `dated` (a property `asdict` would drop)."""
         return {**asdict(self), "dated": self.dated}
 
 
 @dataclass(frozen=True)
-class Excerpt:
+class Excerpt(Dated):
     """A sentence of an article shown beside a refusal, not as an answer: the one the articles
     come closest with. No claim rests on it, so it is no `Citation` and has no marker. `start`/
     `end` locate it in the article's source text."""
@@ -108,10 +115,6 @@ class Excerpt:
     start: int
     end: int
     date_inferred: bool = False
-
-    @property
-    def dated(self) -> str:
-        return dated(self.published, self.date_inferred)
 
     def to_dict(self) -> dict[str, Any]:
         return {**asdict(self), "dated": self.dated}
@@ -271,7 +274,7 @@ class TimeScope:
 
 
 @dataclass(frozen=True)
-class ArticleInfo:
+class ArticleInfo(Dated):
     """An indexed article as listed for the corpus panel and `rag list`."""
 
     id: str
@@ -280,10 +283,6 @@ class ArticleInfo:
     published: str
     chunks: int
     date_inferred: bool = False
-
-    @property
-    def dated(self) -> str:
-        return dated(self.published, self.date_inferred)
 
 
 @dataclass
