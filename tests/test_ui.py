@@ -206,8 +206,17 @@ def test_sources_html_newest_turn_open_errors_skipped_refusal_says_no_sources() 
     assert '<details class="turn" id="turn-1">' in html
     assert 'id="turn-2"' not in html
     assert "q1 &lt;i&gt;" in html
-    assert "No sources" in html
+    assert "No sources" in html and "src-closest" not in html
     assert "Sources appear here" in render.sources_html(())
+
+
+def test_a_refusal_lists_its_closest_passages_as_not_cited_cards_that_open_the_article() -> None:
+    near = Excerpt("a<1>.txt", "Title <b>", "Outlet & Co", "2022-12-19", "javascript:alert(1)", "Putin & co. met.", 120, 136)
+    html = render.sources_html((Turn("q", Answer(REFUSAL, [], refused=True, refusal="not_answered", closest=[near])),))
+    assert "No sources" in html and html.count('class="src-closest"') == 1 and 'class="src"' not in html
+    assert 'data-article="a&lt;1&gt;.txt" data-start="120" data-end="136" data-quote-start="120" data-quote-end="136"' in html
+    assert ">Title &lt;b&gt;</a>" in html and "not cited" in html and "Putin &amp; co. met." in html
+    assert "javascript:" not in html  # no link to an unsafe original
 
 
 def test_chat_messages() -> None:

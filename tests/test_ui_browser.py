@@ -240,7 +240,12 @@ def test_refusal_shows_no_sources(page: Any) -> None:
     assert "The articles don't say." in answer and "Closest passages (not taken as an answer)" in answer
     assert "World Cup" in page.locator("#chat .rag-closest").last.inner_text()
     assert page.locator("#chat a.cite").count() == 0 and page.locator("#nr-sources .src").count() == 0
+    cards = page.locator("#turn-2 .src-closest")  # in the sources panel too, each saying it is not cited
+    assert cards.count() == 2 and "not cited" in cards.first.inner_text().lower()
     screenshot(page, "05c-closest")
+    dialog = open_article(page, ":nth-match(#turn-2 .src-closest, 1)")  # the article, at that sentence
+    assert "World Cup" in dialog.locator("mark.art-quote").inner_text()
+    dialog.locator("#nr-article-close").click()
 
 
 def open_article(page: Any, card: str) -> Any:

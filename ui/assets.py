@@ -33,6 +33,8 @@ a.cite.cite-unverified:hover { background: #9a3412; color: #fff !important; }
   background: var(--background-fill-primary); transition: box-shadow .25s, border-color .25s; outline: none;
   scroll-margin-top: 34px; }
 .src.src-unverified { border-left: 4px solid #ea580c; }
+.src-closest { border: 1px dashed var(--border-color-primary); border-radius: 8px; padding: 10px 12px; margin: 8px 0; }
+.sources-closest { font-size: 0.85rem; color: var(--body-text-color-subdued); margin-top: 6px; }
 .src.src-active { border-color: #2563eb; box-shadow: 0 0 0 3px rgba(37, 99, 235, .28); }
 .src-head { font-weight: 600; line-height: 1.35; }
 .src-num { color: #1d4ed8; }
@@ -70,6 +72,7 @@ mark.art-quote { background: #fde047; color: inherit; padding: 0 1px; border-rad
   padding: 1px 6px; border-radius: 999px; vertical-align: 0.12em; margin-left: 4px; }
 .badge-ok { background: #dcfce7; color: #166534; }
 .badge-warn { background: #ffedd5; color: #9a3412; border: 1px dashed #ea580c; }
+.badge-closest { background: var(--background-fill-secondary); color: var(--body-text-color-subdued); }
 .src-passage { margin: 8px 0 0; padding: 0 0 0 10px; border-left: 3px solid var(--border-color-primary);
   font-family: Georgia, 'Times New Roman', serif; font-size: 0.93rem; line-height: 1.55; color: var(--body-text-color); }
 mark.quote { background: #fef3c7; color: inherit; padding: 0 1px; border-radius: 2px; }

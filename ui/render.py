@@ -194,7 +194,7 @@ def badge_html(verified: bool) -> str:
     return '<span class="badge badge-warn" title="The support check could not confirm this claim">unverified</span>'
 
 
-def source_meta(c: Citation) -> str:
+def source_meta(c: Citation | Excerpt) -> str:
     """Outlet · date as the reader should read it · link to the original (when it has one)."""
     meta = [f'<span class="src-outlet">{esc(c.outlet or "outlet unknown")}</span>',
             date_html(c.published, c.date_inferred)]
@@ -203,13 +203,15 @@ def source_meta(c: Citation) -> str:
     return " · ".join(meta)
 
 
-def opener_html(c: Citation) -> str:
+def opener_html(c: Citation | Excerpt) -> str:
     """The card's title, which opens the whole article (see `article_view`): an <a role="button">,
     as a <button> would not wrap a long title like text. Its data-* attributes carry the offsets
-    and the quote, so the article view highlights the same span. The article id (often a hashed
-    file name) is only the fallback and the tooltip: a title is what a reader recognises."""
-    data = {"article": c.article_id, "start": c.start, "end": c.end, "quote-start": c.quote_start,
-            "quote-end": c.quote_end, "quote": c.quote}
+    and the quote, so the article view highlights the same span (an excerpt's own span is both
+    the passage and the quote). The article id (often a hashed file name) is only the fallback and
+    the tooltip: a title is what a reader recognises."""
+    quote_span = (c.quote_start, c.quote_end) if isinstance(c, Citation) else (c.start, c.end)
+    data = {"article": c.article_id, "start": c.start, "end": c.end, "quote-start": quote_span[0],
+            "quote-end": quote_span[1], "quote": c.quote}
     attrs = " ".join(f'data-{k}="{esc(v)}"' for k, v in data.items())
     return (f'<a class="src-open" href="#nr-article" role="button" {attrs} '
             f'title="Read the whole article ({esc(c.article_id)})">{esc(c.title or c.article_id or "Untitled")}</a>')
@@ -228,6 +230,19 @@ def source_card(c: Citation, turn: int) -> str:
     )
 
 
+def closest_card(c: Excerpt) -> str:
+    """A closest passage under a refusal: its title opens the article at that sentence, and it says
+    plainly that it is not a source (nothing in the reply is claimed from it)."""
+    return (
+        '<div class="src-closest">'
+        f'<div class="src-head">{opener_html(c)} <span class="badge badge-closest" '
+        'title="Shown for you to judge: no claim is made from it">not cited</span></div>'
+        f'<div class="src-meta">{source_meta(c)}</div>'
+        f'<blockquote class="src-passage">{text_html(c.quote)}</blockquote>'
+        "</div>"
+    )
+
+
 EMPTY_SOURCES = ('<div class="sources-empty">Sources appear here. Click a citation like '
                  '<span class="cite-demo">[1]</span> in an answer to see the passage it comes from, '
                  'with the quoted sentence highlighted.</div>')
@@ -235,8 +250,11 @@ NO_SOURCES = '<div class="sources-none">No sources: the articles do not answer t
 
 
 def sources_group(turn: Turn, index: int, latest: bool) -> str:
-    """One turn's source cards under its question; only the newest turn starts open."""
-    cards = "".join(source_card(c, index) for c in turn.citations) or NO_SOURCES
+    """One turn's source cards under its question (a refusal's closest passages, marked not cited,
+    if it has no sources); only the newest turn starts open."""
+    closest = turn.answer.closest if turn.answer is not None and turn.refused else []
+    cards = "".join(source_card(c, index) for c in turn.citations) or NO_SOURCES + (
+        f'<div class="sources-closest">Closest passages:</div>{"".join(map(closest_card, closest))}' if closest else "")
     return (f'<details class="turn" id="turn-{index}"{" open" if latest else ""}>'
             f'<summary><span class="turn-q">{esc(turn.question)}</span></summary>{cards}</details>')
 
