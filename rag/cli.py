@@ -18,8 +18,7 @@ from typing import TYPE_CHECKING
 
 from rag import generators
 from rag.errors import RagError
-from rag.text import quoted
-from rag.types import Answer, Filters, IndexReport, parse_day
+from rag.types import Answer, Filters, IndexReport, parse_day, quoted
 
 if TYPE_CHECKING:  # generic only in the type stubs
     Commands = argparse._SubParsersAction[argparse.ArgumentParser]

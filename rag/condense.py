@@ -92,14 +92,14 @@ def _last_turn(history: History) -> Referents:
     last_q, last_a = history[-1]
     text = f"{last_q} {MARKER.sub('', last_a)}"
     found = referents(text)
-    # "It says landlocked Belarus depends on Russia ... Lukashenko said": "he" is Lukashenko, not Belarus
-    named = people(text)
-    found.persons = [name for name in found.people if name.split()[-1].lower() in named]
     # "Which opposition figure have the US and EU backed?": "she" is the answer's; after "Who is Ned Price?" "he" is
     # still Ned Price, whom the answer describes ("He is the spokesperson for the US State Department")
     if ASKED_WHO.search(last_q) and not DESCRIBE_WHO.match(last_q):
         answered = [name for name in referents(MARKER.sub("", last_a)).people if name in found.people]
         found.people = list(dict.fromkeys(answered + found.people))
+    # "It says landlocked Belarus depends on Russia ... Lukashenko said": "he" is Lukashenko, not Belarus
+    named = people(text)
+    found.persons = [name for name in found.people if name.split()[-1].lower() in named]
     return found
 
 
@@ -156,13 +156,13 @@ def uncontract(question: str) -> str:
 
 def resolve(question: str, ref: Referents) -> str:
     """Replace "they/them", "he/she/him", "his/her/their" and "there" by what they refer to."""
-    people = " and ".join(ref.people[:2]) if ref.people else ""
+    group = " and ".join(ref.people[:2]) if ref.people else ""
     # "he" or "she" is a person, never "the US" or "the EU" a question named first
     one = next(iter(ref.persons), "") or next((name for name in ref.people if not name.isupper()), "")
     swaps = {
-        r"\b(they|them)\b": people,
+        r"\b(they|them)\b": group,
         r"\b(he|she|him)\b": one,
-        r"\btheir\b": f"{people}’s" if people else "",
+        r"\btheir\b": f"{group}’s" if group else "",
         r"\bhis\b": f"{one}’s" if one else "",
         r"\bher\b(?=\s+[a-z])": f"{one}’s" if one else "",
         r"\bher\b": one,

@@ -240,9 +240,9 @@ def evaluate_question(rag: Any, q: Question, judges: dict[str, Judge], generator
             evidence in normalise(p.chunk.text) for p in answer.passages)
         row["answer_correct"] = not answer.refused and expected_words_present(answer.text, q.answer_any, q.answer_all)
         row["right_article_cited"] = any(c.article_id == q.doc for c in answer.citations)
-        # a refusal that shows, as its closest passage, the sentence holding the answer words
+        # a refusal that shows, as a closest passage, a sentence of the right article holding the answer words
         row["closest_holds_answer"] = answer.refused and any(
-            expected_words_present(c.quote, q.answer_any, q.answer_all) for c in answer.closest)
+            c.article_id == q.doc and expected_words_present(c.quote, q.answer_any, q.answer_all) for c in answer.closest)
     row["citations"] = {name: citation_scores(answer, judge) for name, judge in judges.items()}
     return row
 
@@ -280,8 +280,7 @@ def summarize(rows: list[dict[str, Any]], judges: Sequence[str]) -> dict[str, An
         "expected_words": mean([float(r["answer_correct"]) for r in answerable]),
         "right_article_cited": mean([float(r["right_article_cited"]) for r in answerable]),
         "refused_answerable": mean([float(r["refused"]) for r in answerable]),
-        "refused_closest_holds_answer": mean([float(r.get("closest_holds_answer", False))
-                                              for r in answerable if r["refused"]]),
+        "refused_closest_holds_answer": mean([r.get("closest_holds_answer") for r in answerable if r["refused"]]),
         "unanswerable_refused": mean([float(r["refusal_correct"]) for r in unanswerable]),
         "synthesis_cited_across_articles": mean([float(r["synthesis_ok"]) for r in synthesis]),
     }

@@ -142,15 +142,3 @@ def is_digest(title: str) -> bool:
     """Whether an article's title says it is a digest of many stories: it mentions a story in
     a line, where the story's own article tells it, so it is weak evidence for any one of them."""
     return DIGEST.search(title) is not None
-
-
-QUOTE_MARKS = "\"“”„‘’‚«»「」"  # a quote that starts or ends with one of these is shown as it is
-
-
-def quoted(quote: str) -> str:
-    """The quote in quotation marks, unless it begins or ends with one of its own (a quoted
-    speech): then as it is, so no mark is doubled."""
-    text = quote.strip()
-    if text and (text[0] in QUOTE_MARKS or text[-1] in QUOTE_MARKS):
-        return text
-    return f"“{text}”"

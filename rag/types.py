@@ -19,6 +19,18 @@ def dated(published: str, inferred: bool) -> str:
     return f"{published} (inferred)" if inferred else published
 
 
+QUOTE_MARKS = "\"“”„‘’‚«»「」"  # a quote that starts or ends with one of these is shown as it is
+
+
+def quoted(quote: str) -> str:
+    """The quote in quotation marks, unless it begins or ends with one of its own (a quoted
+    speech): then as it is, so no mark is doubled."""
+    text = quote.strip()
+    if text and (text[0] in QUOTE_MARKS or text[-1] in QUOTE_MARKS):
+        return text
+    return f"“{text}”"
+
+
 class Dated:
     """`dated`, for a record of an article with its `published` date and whether it was inferred."""
 
@@ -117,6 +129,7 @@ class Excerpt(Dated):
     date_inferred: bool = False
 
     def to_dict(self) -> dict[str, Any]:
+        """JSON-able, with `dated` (a property `asdict` would drop)."""
         return {**asdict(self), "dated": self.dated}
 
 
@@ -150,8 +163,7 @@ class Answer:
                    f"{'' if c.verified else ' (unverified)'}" for c in self.citations]
         lines = [self.text, *([self.note] if self.note else [])]
         for c in self.closest:  # beside the refusal, not a source
-            quote = c.quote.strip('“”"')
-            lines.append(f"Closest passage (not taken as an answer): “{quote}” ({c.title or c.article_id})")
+            lines.append(f"Closest passage (not taken as an answer): {quoted(c.quote)} ({c.title or c.article_id})")
         return "\n".join([*lines, *([""] + sources if sources else [])])
 
     def to_dict(self) -> dict[str, Any]:

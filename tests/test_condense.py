@@ -107,3 +107,11 @@ def test_he_is_the_person_the_last_turn_names_not_the_country_it_names_first():
                 "discussion with Putin focused on economic issues [1].")]
     condensed = KeywordCondenser().condense("has he always been this firmly in moscow's camp?", economy)
     assert condensed.startswith("has Lukashenko always been this firmly in moscow's camp?"), condensed
+
+
+
+def test_he_after_a_question_asking_which_official_is_the_one_the_answer_names():
+    asked = [("Which official did Alexander Lukashenko say would travel to China?",
+              "Foreign Minister Sergei Aleinik said he would go [1].")]
+    condensed = KeywordCondenser().condense("when did he leave?", asked)
+    assert "Sergei Aleinik leave?" in condensed and "Lukashenko" not in condensed, condensed

@@ -13,8 +13,7 @@ from collections.abc import Iterable, Sequence
 from itertools import pairwise
 from urllib.parse import urlparse
 
-from rag.text import quoted
-from rag.types import Answer, ArticleInfo, Chunk, Citation, Excerpt, IndexReport, dated
+from rag.types import Answer, ArticleInfo, Chunk, Citation, Excerpt, IndexReport, dated, quoted
 from ui.turns import Conversation, Turn
 
 ANY_OUTLET = "Any outlet"
