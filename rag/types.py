@@ -5,9 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import date
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from rag.errors import QuestionError
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
 
 REFUSAL = "The articles don't say."
 
@@ -32,7 +35,8 @@ def quoted(quote: str) -> str:
 
 
 class Dated:
-    """`dated`, for a record of an article with its `published` date and whether it was inferred."""
+    """`dated` and `to_dict`, for a dataclass record of an article with its `published` date and
+    whether it was inferred."""
 
     published: str
     date_inferred: bool
@@ -41,6 +45,10 @@ class Dated:
     def dated(self) -> str:
         """The date as a reader should see it: "2022-12-19 (inferred)", or "date unknown"."""
         return dated(self.published, self.date_inferred)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-able, with `dated` (a property `asdict` would drop)."""
+        return {**asdict(cast("DataclassInstance", self)), "dated": self.dated}
 
 
 @dataclass(frozen=True)
@@ -107,10 +115,6 @@ class Citation(Dated):
     support: float
     date_inferred: bool = False  # `published` was inferred from the article's text
 
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-able, with `dated` (a property `asdict` would drop)."""
-        return {**asdict(self), "dated": self.dated}
-
 
 @dataclass(frozen=True)
 class Excerpt(Dated):
@@ -127,10 +131,6 @@ class Excerpt(Dated):
     start: int
     end: int
     date_inferred: bool = False
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-able, with `dated` (a property `asdict` would drop)."""
-        return {**asdict(self), "dated": self.dated}
 
 
 @dataclass

@@ -242,6 +242,11 @@ def closest_card(c: Excerpt) -> str:
     )
 
 
+def closest_cards(closest: Sequence[Excerpt]) -> str:
+    """A refusal's closest passages under a heading of their own, or nothing when it has none."""
+    return f'<div class="sources-closest">Closest passages:</div>{"".join(map(closest_card, closest))}' if closest else ""
+
+
 EMPTY_SOURCES = ('<div class="sources-empty">Sources appear here. Click a citation like '
                  '<span class="cite-demo">[1]</span> in an answer to see the passage it comes from, '
                  'with the quoted sentence highlighted.</div>')
@@ -252,8 +257,7 @@ def sources_group(turn: Turn, index: int, latest: bool) -> str:
     """One turn's source cards under its question (a refusal's closest passages, marked not cited,
     if it has no sources); only the newest turn starts open."""
     closest = turn.answer.closest if turn.answer is not None and turn.refused else []
-    cards = "".join(source_card(c, index) for c in turn.citations) or NO_SOURCES + (
-        f'<div class="sources-closest">Closest passages:</div>{"".join(map(closest_card, closest))}' if closest else "")
+    cards = "".join(source_card(c, index) for c in turn.citations) or NO_SOURCES + closest_cards(closest)
     return (f'<details class="turn" id="turn-{index}"{" open" if latest else ""}>'
             f'<summary><span class="turn-q">{esc(turn.question)}</span></summary>{cards}</details>')
 
